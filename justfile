@@ -1,0 +1,95 @@
+# Find Your Tribe backend. `just` lists the recipes; `just dev` and `just test` are all you need.
+# Every recipe creates and uses .venv itself. With DATABASE_URL set, no recipe starts the
+# embedded database: they all use that server (Docker, a managed database, CI).
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+venv := ".venv"
+bin := venv / "bin"
+
+# List the recipes
+default:
+    @just --list --unsorted
+
+# Bring up the whole service: database, migrations, seed data, API with reload
+dev: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    export DATABASE_URL="$(just --quiet _database-url)"
+    {{ bin }}/piccolo migrations forwards all
+    host="${HOST:-127.0.0.1}" port="${PORT:-8000}"
+    echo "GraphQL API + GraphiQL: http://$host:$port/graphql"
+    echo "Health for load balancers: http://$host:$port/healthz"
+    exec {{ bin }}/uvicorn tribe_service.app:app --reload --reload-dir tribe_service \
+        --host "$host" --port "$port"
+
+# Serve production-style: no reload, no migrations; honours HOST, PORT, WORKERS
+serve: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    export DATABASE_URL="$(just --quiet _database-url)"
+    exec {{ bin }}/uvicorn tribe_service.app:app --no-access-log \
+        --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}" --workers "${WORKERS:-1}"
+
+# Start the embedded PostgreSQL 16 + pgvector (idempotent) and print its URL
+db: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [[ -n "${DATABASE_URL:-}" ]]; then
+        echo "DATABASE_URL is set: using that server, not starting the embedded one." >&2
+        echo "$DATABASE_URL"
+    else
+        {{ bin }}/python -m tribe_service.embedded_postgres start
+    fi
+
+# Stop the embedded PostgreSQL (its data stays in .data/)
+db-stop: _venv
+    {{ bin }}/python -m tribe_service.embedded_postgres stop
+
+# Apply every pending migration
+migrate: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    export DATABASE_URL="$(just --quiet _database-url)"
+    {{ bin }}/piccolo migrations forwards all
+
+# ruff check and ruff format --check
+lint: _venv
+    {{ bin }}/ruff check .
+    {{ bin }}/ruff format --check .
+
+# Lint, then the whole test suite on a real, throwaway PostgreSQL
+test *args: lint
+    {{ bin }}/pytest {{ args }}
+
+# Format the code with ruff (and apply its safe fixes)
+fmt: _venv
+    {{ bin }}/ruff check --fix .
+    {{ bin }}/ruff format .
+
+# (internal) the database URL: DATABASE_URL, or the embedded server, started if needed
+_database-url: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [[ -n "${DATABASE_URL:-}" ]]; then
+        echo "$DATABASE_URL"
+    else
+        {{ bin }}/python -m tribe_service.embedded_postgres start
+    fi
+
+# (internal) create .venv with Python >= 3.12 and install the project when pyproject.toml changes
+_venv:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [[ -x {{ bin }}/python && {{ venv }}/.installed -nt pyproject.toml ]]; then exit 0; fi
+    python=""
+    for candidate in python3.12 python3 python; do
+        if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+            python="$candidate"; break
+        fi
+    done
+    if [[ -z "$python" ]]; then echo "Python 3.12 or newer is required" >&2; exit 1; fi
+    [[ -x {{ bin }}/python ]] || "$python" -m venv {{ venv }}
+    {{ bin }}/python -m pip install --quiet --upgrade pip >&2
+    {{ bin }}/python -m pip install --quiet -e '.[dev]' >&2
+    touch {{ venv }}/.installed

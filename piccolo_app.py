@@ -1,0 +1,19 @@
+"""The ``tribe_service`` Piccolo app: its tables, migrations and commands.
+
+``piccolo migrations new tribe_service --auto`` and
+``piccolo migrations forwards all`` find the app here.
+"""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+MIGRATIONS_FOLDER = Path(__file__).parent / "tribe_service" / "piccolo_migrations"
+
+APP_CONFIG = AppConfig(
+    app_name="tribe_service",
+    migrations_folder_path=str(MIGRATIONS_FOLDER),
+    table_classes=[],
+    migration_dependencies=[],
+    commands=[],
+)

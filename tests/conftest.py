@@ -1,0 +1,155 @@
+"""Test fixtures: a real, freshly migrated PostgreSQL database for the whole session.
+
+Where the server comes from:
+
+* ``DATABASE_URL`` set (Docker, CI of other kinds): a throwaway database is
+  created on that server and dropped at the end;
+* otherwise: an embedded PostgreSQL 16 + pgvector is started in a temporary
+  directory on a free port, and stopped (and deleted) at the end.
+
+``DATABASE_URL`` is pointed at the throwaway database before anything imports
+``piccolo_conf``, so the app, the tables and every subprocess (migrations,
+seed) use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class TestDatabase:
+    """The session's database server and throwaway database."""
+
+    def __init__(self) -> None:
+        self.embedded = None
+        self.temp_dir: Path | None = None
+        server_url = os.environ.get("DATABASE_URL")
+        if not server_url:
+            from tribe_service.embedded_postgres import EmbeddedPostgres
+
+            self.temp_dir = Path(tempfile.mkdtemp(prefix="tribe-test-"))
+            self.embedded = EmbeddedPostgres(self.temp_dir / "postgres")
+            self.embedded.start()
+            server_url = self.embedded.url()
+        self.server_url = server_url
+        self.name = f"tribe_test_{uuid.uuid4().hex[:12]}"
+        self.url = _with_database(server_url, self.name)
+
+    def create(self) -> None:
+        asyncio.run(self._admin(f'CREATE DATABASE "{self.name}"'))
+
+    def drop(self) -> None:
+        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        try:
+            self.drop()
+        finally:
+            if self.embedded is not None:
+                self.embedded.stop()
+            if self.temp_dir is not None:
+                shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+    async def _admin(self, sql: str) -> None:
+        connection = await asyncpg.connect(self.server_url)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a console script of the venv (``piccolo ...``) with the test environment."""
+    program = str(Path(sys.executable).parent / args[0])
+    return subprocess.run(
+        [program, *args[1:]],
+        cwd=REPO_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def migrate_forwards() -> None:
+    """Apply every migration to the test database, failing loudly if one breaks."""
+    result = run_cli("piccolo", "migrations", "forwards", "all")
+    if result.returncode != 0:
+        raise RuntimeError(f"migrations failed:\n{result.stdout}\n{result.stderr}")
+
+
+_database: TestDatabase | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the database and migrate it before any test module imports the app."""
+    global _database
+    if hasattr(config, "workerinput"):  # pragma: no cover - no xdist here
+        return
+    os.environ["ENVIRONMENT"] = "test"
+    _database = TestDatabase()
+    _database.create()
+    os.environ["DATABASE_URL"] = _database.url
+    migrate_forwards()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Drop the database and stop any server this session started."""
+    if _database is not None:
+        _database.close()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """The URL of the session's migrated test database."""
+    assert _database is not None
+    return _database.url
+
+
+@pytest.fixture(scope="session")
+async def engine() -> AsyncIterator[object]:
+    """The app's engine with its pool open for the session."""
+    from tribe_service.app import current_engine
+
+    engine = current_engine()
+    await engine.start_connection_pool()
+    yield engine
+    await engine.close_connection_pool()
+
+
+@pytest.fixture(scope="session")
+def app(engine: object) -> object:
+    """The Litestar app in test mode, sharing the session's engine."""
+    from tribe_service.app import create_app
+    from tribe_service.config import load_settings
+
+    return create_app(load_settings(), engine)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in-process (no lifespan: the pool is open)."""
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client

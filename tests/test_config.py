@@ -1,0 +1,74 @@
+"""Configuration: typed values, defaults, and one clear line for a bad value."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import run_cli
+from tribe_service.config import (
+    DEFAULT_DATABASE_URL,
+    ConfigError,
+    Environment,
+    load_settings,
+)
+
+
+def test_defaults():
+    settings = load_settings({})
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.environment is Environment.DEVELOPMENT
+    assert settings.debug_enabled is True
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.allowed_origins == ["http://localhost:3000"]
+
+
+def test_values_are_typed_from_strings():
+    settings = load_settings(
+        {
+            "ENVIRONMENT": "production",
+            "PORT": "9000",
+            "DEBUG": "true",
+            "CORS_ORIGINS": "https://a.example, https://b.example",
+        }
+    )
+    assert settings.is_production
+    assert settings.port == 9000
+    assert settings.debug is True
+    assert settings.allowed_origins == ["https://a.example", "https://b.example"]
+
+
+def test_debug_defaults_off_outside_development():
+    assert load_settings({"ENVIRONMENT": "production"}).debug_enabled is False
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        ({"ENVIRONMENT": "prod"}, "ENVIRONMENT"),
+        ({"PORT": "abc"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"DATABASE_URL": "mysql://u:p@h/db"}, "DATABASE_URL"),
+        ({"DEBUG": "maybe"}, "DEBUG"),
+    ],
+)
+def test_bad_values_name_the_variable(environ, variable):
+    with pytest.raises(ConfigError, match=variable):
+        load_settings(environ)
+
+
+def test_bad_value_stops_start_up_with_one_line():
+    result = run_cli("uvicorn", "tribe_service.app:app", env={"PORT": "abc"})
+    assert result.returncode != 0
+    assert result.stderr.strip() == "configuration error: PORT: Expected `int`, got `str`"
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_database_url_stops_migrations_with_one_line():
+    result = run_cli(
+        "piccolo", "migrations", "forwards", "all", env={"DATABASE_URL": "sqlite:///x.db"}
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "configuration error: DATABASE_URL must be a postgresql:// URL (got scheme 'sqlite')"
+    ]

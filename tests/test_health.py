@@ -1,0 +1,40 @@
+"""The health query and the load balancer's /healthz on a live database."""
+
+from __future__ import annotations
+
+HEALTH = {"query": "{ health }"}
+
+
+async def test_health_query(client):
+    response = await client.post("/graphql", json=HEALTH)
+    assert response.status_code == 200
+    assert response.json() == {"data": {"health": "ok"}}
+
+
+async def test_healthz_answers_200_when_the_database_answers(client):
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_graphiql_is_served_on_get_outside_production(client):
+    response = await client.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "GraphiQL" in response.text
+
+
+async def test_cors_allows_the_frontend_origin(client):
+    response = await client.options(
+        "/graphql",
+        headers={"origin": "http://localhost:3000", "access-control-request-method": "POST"},
+    )
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "http://localhost:3000"
+
+
+async def test_cors_refuses_other_origins(client):
+    response = await client.options(
+        "/graphql",
+        headers={"origin": "http://evil.example", "access-control-request-method": "POST"},
+    )
+    assert "access-control-allow-origin" not in response.headers

@@ -1,0 +1,100 @@
+"""A database outage: clear errors while it lasts, recovery without a restart.
+
+This test runs its own embedded server (whatever DATABASE_URL says) because it
+stops and starts it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tribe_service.app import create_app
+from tribe_service.config import load_settings
+from tribe_service.embedded_postgres import EmbeddedPostgres
+from tribe_service.engine import build_engine
+from tribe_service.graphql.errors import DATABASE_UNAVAILABLE_MESSAGE
+
+HEALTH = {"query": "{ health }"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[EmbeddedPostgres]:
+    directory = Path(tempfile.mkdtemp(prefix="tribe-outage-"))
+    server = EmbeddedPostgres(directory / "postgres")
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+async def client(server: EmbeddedPostgres) -> AsyncIterator[httpx.AsyncClient]:
+    settings = load_settings({"DATABASE_URL": server.url(), "ENVIRONMENT": "production"})
+    engine = build_engine(settings)
+    await engine.open_pool()
+    app = create_app(settings, engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+    await engine.close_connection_pool()
+
+
+async def test_outage_is_a_clear_error_and_recovers_without_restart(server, client):
+    assert (await client.post("/graphql", json=HEALTH)).json() == {"data": {"health": "ok"}}
+
+    server.stop()
+    try:
+        for _ in range(3):  # pooled connections die one by one; every answer must be clear
+            response = await client.post("/graphql", json=HEALTH)
+            assert response.status_code == 200
+            body = response.json()
+            assert body["data"] is None
+            [error] = body["errors"]
+            assert error["message"] == DATABASE_UNAVAILABLE_MESSAGE
+            assert error["extensions"] == {"code": "DATABASE_UNAVAILABLE"}
+            assert "tribe:tribe" not in response.text
+            assert "Traceback" not in response.text
+        healthz = await client.get("/healthz")
+        assert healthz.status_code == 503
+        assert healthz.json() == {"status": "database unavailable"}
+    finally:
+        server.start()
+
+    assert (await client.post("/graphql", json=HEALTH)).json() == {"data": {"health": "ok"}}
+    assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_app_starts_while_the_database_is_down(server):
+    settings = load_settings({"DATABASE_URL": server.url(), "ENVIRONMENT": "test"})
+    engine = build_engine(settings)
+    server.stop()
+    try:
+        await engine.open_pool()  # must not raise: the app serves 503s until it is back
+        assert engine.pool is not None
+    finally:
+        server.start()
+    try:
+        await engine.ping()
+    finally:
+        await engine.close_connection_pool()
+
+
+def test_embedded_server_is_idempotent_and_keeps_its_data(server):
+    assert server.start() is False  # already running
+    server.psql(
+        "CREATE TABLE IF NOT EXISTS kept (value int); INSERT INTO kept VALUES (42)", "tribe"
+    )
+    assert server.stop() is True
+    assert server.stop() is False
+    assert server.start() is True
+    assert server.psql("SELECT value FROM kept", "tribe") == "42"
+    assert (
+        server.psql("SELECT extname FROM pg_extension WHERE extname = 'vector'", "tribe")
+        == "vector"
+    )

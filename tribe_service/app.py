@@ -1,0 +1,79 @@
+"""The Litestar application: GraphQL at ``/graphql``, ``/healthz`` for load balancers.
+
+``uvicorn tribe_service.app:app`` serves it; :func:`create_app` builds one for
+given settings (the tests use it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, Response, get
+from litestar.config.cors import CORSConfig
+from litestar.handlers import asgi
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.types import Receive, Scope, Send
+from piccolo.engine import engine_finder
+from strawberry.asgi import GraphQL
+from strawberry.http.ides import GraphQL_IDE
+
+from tribe_service.config import Settings, settings_or_exit
+from tribe_service.engine import TribeEngine, is_database_unavailable
+from tribe_service.graphql.context import Context
+from tribe_service.graphql.schema import build_schema
+
+
+class TribeGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI app, building a fresh :class:`Context` per request."""
+
+    def __init__(self, settings: Settings, engine: TribeEngine) -> None:
+        ide: GraphQL_IDE | None = None if settings.is_production else "graphiql"
+        super().__init__(build_schema(settings), graphql_ide=ide)
+        self.engine = engine
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        """A new context (and so new DataLoaders) for every request."""
+        return Context(request=request, response=response, engine=self.engine)
+
+
+def current_engine() -> TribeEngine:
+    """The engine ``piccolo_conf.py`` built from ``DATABASE_URL``."""
+    engine = engine_finder()
+    if not isinstance(engine, TribeEngine):
+        raise RuntimeError("piccolo_conf.DB must be built by tribe_service.engine.build_engine")
+    return engine
+
+
+def create_app(settings: Settings | None = None, engine: TribeEngine | None = None) -> Litestar:
+    """Build the ASGI app; the pool opens on start-up and closes on shutdown."""
+    settings = settings or settings_or_exit()
+    engine = engine or current_engine()
+    graphql_app = TribeGraphQL(settings, engine)
+
+    @asgi("/graphql", is_mount=True, copy_scope=True)
+    async def graphql(scope: Scope, receive: Receive, send: Send) -> None:
+        await graphql_app(scope, receive, send)  # type: ignore[arg-type]
+
+    @get("/healthz", include_in_schema=False)
+    async def healthz() -> Response[dict[str, str]]:
+        """200 when the database answers, 503 when it does not."""
+        try:
+            await engine.ping()
+        except Exception as error:
+            if not is_database_unavailable(error):
+                raise
+            return Response(
+                {"status": "database unavailable"}, status_code=HTTP_503_SERVICE_UNAVAILABLE
+            )
+        return Response({"status": "ok"}, status_code=HTTP_200_OK)
+
+    return Litestar(
+        route_handlers=[graphql, healthz],
+        cors_config=CORSConfig(allow_origins=settings.allowed_origins, allow_credentials=True),
+        on_startup=[engine.open_pool],
+        on_shutdown=[engine.close_connection_pool],
+        debug=settings.debug_enabled and not settings.is_production,
+    )
+
+
+app = create_app()

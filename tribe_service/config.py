@@ -1,0 +1,105 @@
+"""Service configuration, read once from the environment and typed with msgspec.
+
+Every entry point (the app, ``piccolo_conf.py``, the seed and scale commands)
+goes through :func:`load_settings`, so a bad value is caught the same way
+everywhere: one line naming the variable, then exit.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+import msgspec
+
+DEFAULT_DATABASE_URL = "postgresql://tribe:tribe@localhost:5432/tribe"
+
+
+class Environment(enum.StrEnum):
+    """Where the service runs; production hides internals from clients."""
+
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed."""
+
+
+def _split_origins(value: str) -> list[str]:
+    return [origin.strip() for origin in value.split(",") if origin.strip()]
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
+    """Typed settings; field ``port`` is read from the variable ``PORT``, and so on."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    environment: Environment = Environment.DEVELOPMENT
+    debug: bool | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: str = "http://localhost:3000"
+    db_pool_min_size: int = 2
+    db_pool_max_size: int = 10
+
+    def __post_init__(self) -> None:
+        scheme = urlsplit(self.database_url).scheme
+        if scheme not in {"postgres", "postgresql"}:
+            raise ValueError(f"DATABASE_URL must be a postgresql:// URL (got scheme {scheme!r})")
+        if not 0 < self.port < 65536:
+            raise ValueError(f"PORT must be between 1 and 65535 (got {self.port})")
+        if not 1 <= self.db_pool_min_size <= self.db_pool_max_size:
+            raise ValueError("DB_POOL_MIN_SIZE must be at least 1 and at most DB_POOL_MAX_SIZE")
+
+    @property
+    def is_production(self) -> bool:
+        """True when clients must see nothing internal."""
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def debug_enabled(self) -> bool:
+        """``DEBUG`` if given, else on in development only."""
+        if self.debug is None:
+            return self.environment is Environment.DEVELOPMENT
+        return self.debug
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """``CORS_ORIGINS`` as a list (comma-separated in the environment)."""
+        return _split_origins(self.cors_origins)
+
+
+_FIELDS = {field.encode_name for field in msgspec.structs.fields(Settings)}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``environ`` (default: the process environment).
+
+    Raises :class:`ConfigError` with a one-line message naming the variable.
+    """
+    source = os.environ if environ is None else environ
+    values = {name: source[name] for name in _FIELDS if source.get(name, "") != ""}
+    try:
+        return msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+
+
+def _describe(error: msgspec.ValidationError) -> str:
+    """Turn msgspec's ``Expected `int`, got `str` - at `$.PORT``` into ``PORT: ...``."""
+    message = str(error)
+    detail, marker, path = message.rpartition(" - at `$.")
+    if marker:
+        return f"{path.rstrip('`')}: {detail}"
+    return message
+
+
+def settings_or_exit() -> Settings:
+    """Load settings for a process entry point; a bad value exits with one line."""
+    try:
+        return load_settings()
+    except ConfigError as error:
+        raise SystemExit(f"configuration error: {error}") from None

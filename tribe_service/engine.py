@@ -1,0 +1,150 @@
+"""The database engine: Piccolo's PostgresEngine, taught pgvector and a few manners.
+
+* Every connection, pooled or not, decodes ``vector`` to ``list[float]`` (asyncpg
+  has no codec for it, and Piccolo Admin's detail view fails without one).
+* Connecting gives up after a few seconds, so a dead database is an error a
+  client sees quickly, never a hang.
+* Statements are counted per asyncio context when asked (see
+  :func:`count_statements`): tests and the benchmark use it to prove that
+  GraphQL resolvers batch their queries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+from pgvector import Vector
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.querystring import QueryString
+
+from tribe_service.config import Settings
+
+CONNECT_TIMEOUT_SECONDS = 3.0
+
+logger = logging.getLogger(__name__)
+
+# Errors that mean "the database cannot be reached right now", as opposed to a
+# bad query. Clients get a clear "database unavailable" message for these.
+_UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, unreachable
+    TimeoutError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True if ``error`` says the database cannot be reached (not that a query is wrong)."""
+    if isinstance(error, _UNAVAILABLE_ERRORS):
+        return True
+    # A pooled connection whose server went away fails with this on next use.
+    return isinstance(error, asyncpg.exceptions.InterfaceError) and "closed" in str(error)
+
+
+class StatementCounter:
+    """A running count of SQL statements sent in one asyncio context."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+_statement_counter: contextvars.ContextVar[StatementCounter | None] = contextvars.ContextVar(
+    "statement_counter", default=None
+)
+
+
+@contextlib.contextmanager
+def count_statements() -> Iterator[StatementCounter]:
+    """Count the statements the engine sends inside this block (and its child tasks)."""
+    counter = StatementCounter()
+    token = _statement_counter.set(counter)
+    try:
+        yield counter
+    finally:
+        _statement_counter.reset(token)
+
+
+def _encode_vector(value: Any) -> bytes:
+    return (value if isinstance(value, Vector) else Vector(list(value))).to_binary()
+
+
+def _decode_vector(data: bytes) -> list[float]:
+    return Vector.from_binary(data).to_list()
+
+
+async def register_vector_codec(connection: asyncpg.Connection) -> None:
+    """Teach one connection the ``vector`` type, if the extension exists yet."""
+    try:
+        await connection.set_type_codec(
+            "vector",
+            schema="public",
+            encoder=_encode_vector,
+            decoder=_decode_vector,
+            format="binary",
+        )
+    except ValueError as error:  # before the first migration there is no `vector`
+        if not str(error).startswith("unknown type"):
+            raise
+
+
+class TribeEngine(PostgresEngine):
+    """PostgresEngine with the pgvector codec on every connection and statement counting."""
+
+    def __init__(
+        self, config: dict[str, Any], *, pool_min_size: int = 2, pool_max_size: int = 10
+    ) -> None:
+        self.pool_min_size = pool_min_size
+        self.pool_max_size = pool_max_size
+        super().__init__(config=config)
+
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        """Open the pool at the configured size; each new connection gets the vector codec."""
+        kwargs.setdefault("init", register_vector_codec)
+        kwargs.setdefault("min_size", self.pool_min_size)
+        kwargs.setdefault("max_size", self.pool_max_size)
+        await super().start_connection_pool(**kwargs)
+
+    async def get_new_connection(self) -> asyncpg.Connection:
+        """A connection outside the pool (migrations, the admin, batch reads)."""
+        connection = await super().get_new_connection()
+        await register_vector_codec(connection)
+        return connection
+
+    async def ping(self) -> None:
+        """Run ``SELECT 1``; raises if the database cannot be reached."""
+        await self.run_querystring(QueryString("SELECT 1"))
+
+    async def open_pool(self) -> None:
+        """Open the pool at start-up without letting a database outage stop the app.
+
+        If the database is down, the pool starts empty and fills once it is back.
+        """
+        try:
+            await self.start_connection_pool()
+        except Exception as error:
+            if not is_database_unavailable(error):
+                raise
+            logger.warning("database unavailable at start-up; connecting on first use")
+            await self.start_connection_pool(min_size=0)
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
+        """Run one statement, counting it when a :func:`count_statements` block is open."""
+        counter = _statement_counter.get()
+        if counter is not None:
+            counter.count += 1
+        return await super().run_querystring(querystring, in_pool=in_pool)
+
+
+def build_engine(settings: Settings) -> TribeEngine:
+    """The engine for ``settings.database_url`` (``piccolo_conf.py`` calls this)."""
+    return TribeEngine(
+        config={"dsn": settings.database_url, "timeout": CONNECT_TIMEOUT_SECONDS},
+        pool_min_size=settings.db_pool_min_size,
+        pool_max_size=settings.db_pool_max_size,
+    )

@@ -1,0 +1,1 @@
+"""Root query fields, one module per concern, merged in ``schema.py``."""

@@ -1,0 +1,76 @@
+"""The GraphQL schema: root query, limits and error handling.
+
+There is no ``Mutation`` type yet: an empty object type is invalid GraphQL, so
+it arrives with the first mutation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.extensions.base_extension import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from tribe_service.config import Settings
+from tribe_service.graphql.errors import DatabaseErrors, is_unexpected, mask_unexpected_errors
+from tribe_service.graphql.queries.health import HealthQuery
+
+MAX_QUERY_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+
+@strawberry.type
+class Query(HealthQuery):
+    """The root query type: every read the API offers."""
+
+
+ExtensionFactory = Callable[[], SchemaExtension]
+
+
+def build_extensions(settings: Settings) -> list[ExtensionFactory]:
+    """Limits for every environment; in production, also no introspection and masked bugs.
+
+    Factories, not instances: Strawberry builds fresh extensions per request.
+    """
+    extensions: list[ExtensionFactory] = [
+        partial(QueryDepthLimiter, max_depth=MAX_QUERY_DEPTH),
+        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+    ]
+    if settings.is_production:
+        extensions += [DisableIntrospection, mask_unexpected_errors]
+    # Listed last so it runs first when the operation ends, before any masking.
+    extensions.append(DatabaseErrors)
+    return extensions
+
+
+class TribeSchema(strawberry.Schema):
+    """Strawberry's schema, logging client errors in one line instead of a traceback."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log unexpected errors with their traceback; expected ones need none."""
+        unexpected = [error for error in errors if is_unexpected(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema, configured for ``settings.environment``."""
+    return TribeSchema(
+        query=Query,
+        extensions=build_extensions(settings),
+        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+    )
