@@ -8,12 +8,14 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from tribe_service.tables import ALL_TABLES
+
 MIGRATIONS_FOLDER = Path(__file__).parent / "tribe_service" / "piccolo_migrations"
 
 APP_CONFIG = AppConfig(
     app_name="tribe_service",
     migrations_folder_path=str(MIGRATIONS_FOLDER),
-    table_classes=[],
+    table_classes=ALL_TABLES,
     migration_dependencies=[],
     commands=[],
 )
