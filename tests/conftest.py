@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -127,6 +127,21 @@ def database_url() -> str:
     return _database.url
 
 
+@pytest.fixture
+def empty_database_url() -> Iterator[str]:
+    """A new, empty database on the session's server, dropped after the test.
+
+    For tests that must not touch the shared database (migration round trips).
+    """
+    assert _database is not None
+    name = f"tribe_scratch_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_database._admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _with_database(_database.server_url, name)
+    finally:
+        asyncio.run(_database._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture(scope="session")
 async def engine() -> AsyncIterator[object]:
     """The app's engine with its pool open for the session."""
@@ -153,3 +168,15 @@ async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+async def seeded(engine: object) -> None:
+    """The session database holds exactly the prototype seed data.
+
+    Tests that change rows must restore them (a rolled-back transaction, or
+    re-seeding), so that every test can rely on this.
+    """
+    from tribe_service.seed import seed_database
+
+    await seed_database()
