@@ -48,10 +48,15 @@ def is_database_unavailable(error: BaseException) -> bool:
 
 
 class StatementCounter:
-    """A running count of SQL statements sent in one asyncio context."""
+    """The SQL statements sent in one asyncio context (and its child tasks)."""
 
     def __init__(self) -> None:
-        self.count = 0
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        """How many statements were sent."""
+        return len(self.statements)
 
 
 _statement_counter: contextvars.ContextVar[StatementCounter | None] = contextvars.ContextVar(
@@ -137,7 +142,7 @@ class TribeEngine(PostgresEngine):
         """Run one statement, counting it when a :func:`count_statements` block is open."""
         counter = _statement_counter.get()
         if counter is not None:
-            counter.count += 1
+            counter.statements.append(str(querystring))
         return await super().run_querystring(querystring, in_pool=in_pool)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from tribe_service.engine import TribeEngine
+from tribe_service.graphql.loaders import Loaders
 
 
 @dataclass
@@ -23,3 +24,4 @@ class Context:
     response: Response | WebSocket
     engine: TribeEngine
     current_user_id: str | None = None  # stub: authentication fills this in later
+    loaders: Loaders = field(default_factory=Loaders)

@@ -23,7 +23,12 @@ from strawberry.types import ExecutionContext
 
 from tribe_service.config import Settings
 from tribe_service.graphql.errors import DatabaseErrors, is_unexpected, mask_unexpected_errors
+from tribe_service.graphql.queries.feed import FeedQuery
 from tribe_service.graphql.queries.health import HealthQuery
+from tribe_service.graphql.queries.projects import ProjectQuery
+from tribe_service.graphql.queries.skills import SkillQuery
+from tribe_service.graphql.queries.tribes import TribeQuery
+from tribe_service.graphql.queries.users import UserQuery
 
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 30
@@ -31,7 +36,7 @@ MAX_TOKENS = 2000
 
 
 @strawberry.type
-class Query(HealthQuery):
+class Query(HealthQuery, UserQuery, ProjectQuery, TribeQuery, FeedQuery, SkillQuery):
     """The root query type: every read the API offers."""
 
 

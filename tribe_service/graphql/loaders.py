@@ -1,0 +1,232 @@
+"""Per-request DataLoaders: one batched SQL statement per relation and level.
+
+Every lazy GraphQL field goes through one of these, so a page of fifty
+builders costs the same number of statements as a page of two. Loaders return
+plain rows (dicts); the GraphQL types wrap them. A new :class:`Loaders` is made
+for each request, so cached rows never outlive it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any
+
+from piccolo.columns import Column
+from piccolo.table import Table
+from strawberry.dataloader import DataLoader
+
+from tribe_service.enums import MemberStatus
+from tribe_service.tables import (
+    Project,
+    ProjectCollaborator,
+    Skill,
+    Tribe,
+    TribeMember,
+    TribeOpenRole,
+    User,
+    UserSkill,
+)
+
+Row = dict[str, Any]
+
+# The columns the API shows; search vectors and embeddings stay in the database.
+USER_COLUMNS: list[Column] = [
+    User.id,
+    User.email,
+    User.username,
+    User.display_name,
+    User.avatar_url,
+    User.headline,
+    User.primary_role,
+    User.timezone,
+    User.availability_status,
+    User.builder_score,
+    User.bio,
+    User.contact_links,
+    User.github_username,
+    User.onboarding_completed,
+    User.created_at,
+]
+SKILL_COLUMNS: list[Column] = [Skill.id, Skill.name, Skill.slug, Skill.category]
+PROJECT_COLUMNS: list[Column] = [
+    Project.id,
+    Project.owner_id,
+    Project.title,
+    Project.description,
+    Project.status,
+    Project.role,
+    Project.thumbnail_url,
+    Project.links,
+    Project.tech_stack,
+    Project.impact_metrics,
+    Project.github_repo_full_name,
+    Project.github_stars,
+    Project.created_at,
+    Project.updated_at,
+]
+TRIBE_COLUMNS: list[Column] = [
+    Tribe.id,
+    Tribe.owner_id,
+    Tribe.name,
+    Tribe.mission,
+    Tribe.status,
+    Tribe.max_members,
+    Tribe.created_at,
+    Tribe.updated_at,
+]
+
+
+Ordering = tuple[Column, bool]  # (column, ascending)
+
+
+def asc(column: Column) -> Ordering:
+    """Order by ``column``, smallest first."""
+    return (column, True)
+
+
+def desc(column: Column) -> Ordering:
+    """Order by ``column``, largest first."""
+    return (column, False)
+
+
+def joined(foreign_key: Any, columns: Sequence[Column]) -> list[Column]:
+    """The referenced table's ``columns`` through ``foreign_key``, under their own names."""
+    return [getattr(foreign_key, c._meta.name).as_alias(c._meta.name) for c in columns]
+
+
+async def select_rows(
+    table: type[Table],
+    columns: Sequence[Any],
+    *where: Any,
+    order_by: Sequence[Ordering] = (),
+    limit: int | None = None,
+) -> list[Row]:
+    """``SELECT columns FROM table WHERE ... ORDER BY ... LIMIT`` with JSON decoded."""
+    query = table.select(*columns).output(load_json=True)
+    for condition in where:
+        query = query.where(condition)
+    for column, ascending in order_by:
+        query = query.order_by(column, ascending=ascending)
+    if limit is not None:
+        query = query.limit(limit)
+    return await query
+
+
+def by_key(keys: Sequence[str], rows: list[Row], field: str = "id") -> list[Row | None]:
+    """Rows in the order of ``keys`` (None where a key has no row)."""
+    found = {row[field]: row for row in rows}
+    return [found.get(key) for key in keys]
+
+
+def grouped(keys: Sequence[str], rows: list[Row], field: str) -> list[list[Row]]:
+    """Rows grouped per key, in the order of ``keys``, keeping the rows' order."""
+    groups: defaultdict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[row[field]].append(row)
+    return [groups.get(key, []) for key in keys]
+
+
+async def load_users(keys: list[str]) -> list[Row | None]:
+    """Users by id."""
+    return by_key(keys, await select_rows(User, USER_COLUMNS, User.id.is_in(keys)))
+
+
+async def load_projects(keys: list[str]) -> list[Row | None]:
+    """Projects by id."""
+    return by_key(keys, await select_rows(Project, PROJECT_COLUMNS, Project.id.is_in(keys)))
+
+
+async def load_tribes(keys: list[str]) -> list[Row | None]:
+    """Tribes by id."""
+    return by_key(keys, await select_rows(Tribe, TRIBE_COLUMNS, Tribe.id.is_in(keys)))
+
+
+async def load_skills_by_user(keys: list[str]) -> list[list[Row]]:
+    """Each user's skills, in the order they were added."""
+    rows = await select_rows(
+        UserSkill,
+        [UserSkill.user_id, *joined(UserSkill.skill_id, SKILL_COLUMNS)],
+        UserSkill.user_id.is_in(keys),
+        order_by=[asc(UserSkill.added_at), asc(UserSkill.id)],
+    )
+    return grouped(keys, rows, "user_id")
+
+
+async def load_projects_by_owner(keys: list[str]) -> list[list[Row]]:
+    """Each user's own projects, newest first."""
+    rows = await select_rows(
+        Project,
+        PROJECT_COLUMNS,
+        Project.owner_id.is_in(keys),
+        order_by=[desc(Project.created_at), desc(Project.id)],
+    )
+    return grouped(keys, rows, "owner_id")
+
+
+async def load_tribes_by_member(keys: list[str]) -> list[list[Row]]:
+    """The tribes each user is an active member of (owners included), by name."""
+    rows = await select_rows(
+        TribeMember,
+        [TribeMember.user_id, *joined(TribeMember.tribe_id, TRIBE_COLUMNS)],
+        TribeMember.user_id.is_in(keys),
+        TribeMember.status == MemberStatus.ACTIVE.value,
+        order_by=[asc(TribeMember.tribe_id.name)],
+    )
+    return grouped(keys, rows, "user_id")
+
+
+async def load_collaborators_by_project(keys: list[str]) -> list[list[Row]]:
+    """Each project's collaborator rows, in invitation order."""
+    rows = await select_rows(
+        ProjectCollaborator,
+        ProjectCollaborator.all_columns(),
+        ProjectCollaborator.project_id.is_in(keys),
+        order_by=[asc(ProjectCollaborator.invited_at), asc(ProjectCollaborator.id)],
+    )
+    return grouped(keys, rows, "project_id")
+
+
+async def load_members_by_tribe(keys: list[str]) -> list[list[Row]]:
+    """Each tribe's membership rows: owners first ('owner' > 'member'), then by request time."""
+    rows = await select_rows(
+        TribeMember,
+        TribeMember.all_columns(),
+        TribeMember.tribe_id.is_in(keys),
+        order_by=[desc(TribeMember.role), asc(TribeMember.requested_at), asc(TribeMember.id)],
+    )
+    return grouped(keys, rows, "tribe_id")
+
+
+async def load_open_roles_by_tribe(keys: list[str]) -> list[list[Row]]:
+    """Each tribe's open roles, by title."""
+    rows = await select_rows(
+        TribeOpenRole,
+        TribeOpenRole.all_columns(),
+        TribeOpenRole.tribe_id.is_in(keys),
+        order_by=[asc(TribeOpenRole.title), asc(TribeOpenRole.id)],
+    )
+    return grouped(keys, rows, "tribe_id")
+
+
+def _loader(load: Callable[[list[str]], Awaitable[list[Any]]]) -> DataLoader[str, Any]:
+    return DataLoader(load_fn=load, cache_key_fn=_identity)
+
+
+def _identity(key: str) -> Hashable:
+    return key
+
+
+class Loaders:
+    """The DataLoaders of one request."""
+
+    def __init__(self) -> None:
+        self.user = _loader(load_users)
+        self.project = _loader(load_projects)
+        self.tribe = _loader(load_tribes)
+        self.skills_by_user = _loader(load_skills_by_user)
+        self.projects_by_owner = _loader(load_projects_by_owner)
+        self.tribes_by_member = _loader(load_tribes_by_member)
+        self.collaborators_by_project = _loader(load_collaborators_by_project)
+        self.members_by_tribe = _loader(load_members_by_tribe)
+        self.open_roles_by_tribe = _loader(load_open_roles_by_tribe)

@@ -1,0 +1,29 @@
+"""GraphQL type for the ``skills`` table."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import strawberry
+
+from tribe_service.graphql.types.enums import SkillCategory
+
+
+@strawberry.type(name="Skill", description="A skill from the taxonomy.")
+class SkillType:
+    """A row of ``skills``."""
+
+    id: strawberry.ID
+    name: str
+    slug: str
+    category: SkillCategory
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        """Wrap a ``skills`` row."""
+        return cls(
+            id=strawberry.ID(row["id"]),
+            name=row["name"],
+            slug=row["slug"],
+            category=SkillCategory(row["category"]),
+        )
