@@ -6,8 +6,9 @@
 
 from pathlib import Path
 
-from piccolo.conf.apps import AppConfig
+from piccolo.conf.apps import AppConfig, Command
 
+from tribe_service.seed.command import seed
 from tribe_service.tables import ALL_TABLES
 
 MIGRATIONS_FOLDER = Path(__file__).parent / "tribe_service" / "piccolo_migrations"
@@ -17,5 +18,5 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(MIGRATIONS_FOLDER),
     table_classes=ALL_TABLES,
     migration_dependencies=[],
-    commands=[],
+    commands=[Command(seed, aliases=["reseed"])],
 )
