@@ -150,6 +150,7 @@ class EmbeddedPostgres:
         if not self.is_running():
             return False
         self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data_dir))
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
         return True
 
     def psql(self, sql: str, database: str = "postgres") -> str:
