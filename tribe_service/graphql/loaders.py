@@ -218,15 +218,44 @@ def _identity(key: str) -> Hashable:
 
 
 class Loaders:
-    """The DataLoaders of one request."""
+    """The DataLoaders of one request.
+
+    Rows by id are batched per *relation* (``users("project.owner")``), not in one
+    loader per table: a shared loader merges the loads of sibling branches only when
+    their parents happen to arrive in the same tick, so the statement count of a
+    query would depend on database timing. Per relation it is fixed: one statement
+    per relation and level that the page touches.
+    """
 
     def __init__(self) -> None:
-        self.user = _loader(load_users)
-        self.project = _loader(load_projects)
-        self.tribe = _loader(load_tribes)
+        self._users: dict[str, DataLoader[str, Row | None]] = {}
+        self._projects: dict[str, DataLoader[str, Row | None]] = {}
+        self._tribes: dict[str, DataLoader[str, Row | None]] = {}
         self.skills_by_user = _loader(load_skills_by_user)
         self.projects_by_owner = _loader(load_projects_by_owner)
         self.tribes_by_member = _loader(load_tribes_by_member)
         self.collaborators_by_project = _loader(load_collaborators_by_project)
         self.members_by_tribe = _loader(load_members_by_tribe)
         self.open_roles_by_tribe = _loader(load_open_roles_by_tribe)
+
+    def users(self, relation: str) -> DataLoader[str, Row | None]:
+        """Users by id, for one relation (e.g. ``"project.owner"``)."""
+        return _for_relation(self._users, relation, load_users)
+
+    def projects(self, relation: str) -> DataLoader[str, Row | None]:
+        """Projects by id, for one relation."""
+        return _for_relation(self._projects, relation, load_projects)
+
+    def tribes(self, relation: str) -> DataLoader[str, Row | None]:
+        """Tribes by id, for one relation."""
+        return _for_relation(self._tribes, relation, load_tribes)
+
+
+def _for_relation(
+    loaders: dict[str, DataLoader[str, Row | None]],
+    relation: str,
+    load: Callable[[list[str]], Awaitable[list[Row | None]]],
+) -> DataLoader[str, Row | None]:
+    if relation not in loaders:
+        loaders[relation] = _loader(load)
+    return loaders[relation]

@@ -12,10 +12,13 @@ from functools import partial
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
@@ -33,6 +36,10 @@ from tribe_service.graphql.queries.users import UserQuery
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
+# Parsed and validated documents kept per worker (LRU): clients send the same few
+# query texts over and over, and validating the landing page costs more than
+# resolving a third of it. Bounded, so unique query texts cannot grow memory.
+DOCUMENT_CACHE_SIZE = 256
 
 
 @strawberry.type
@@ -47,11 +54,20 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
     """Limits for every environment; in production, also no introspection and masked bugs.
 
     Factories, not instances: Strawberry builds fresh extensions per request.
+    The depth and alias rules are built once, here: the validation cache is
+    keyed by the rule classes, and the limiters would make new ones per request.
+    The token limit must come before the parse cache: it sets the parser's
+    options, which the cache passes on (and keys by).
     """
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ]
     extensions: list[ExtensionFactory] = [
-        partial(QueryDepthLimiter, max_depth=MAX_QUERY_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(AddValidationRules, limit_rules),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
+        partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
     ]
     if settings.is_production:
         extensions += [DisableIntrospection, mask_unexpected_errors]

@@ -23,7 +23,7 @@ class ProjectQuery:
     @strawberry.field(description="The project with this id, if any.")
     async def project(self, info: Info, id: strawberry.ID) -> ProjectType | None:
         """One project by id."""
-        row = await info.context.loaders.project.load(str(id))
+        row = await info.context.loaders.projects("query.project").load(str(id))
         return ProjectType.from_row(row) if row else None
 
     @strawberry.field(description="Projects, newest first.")

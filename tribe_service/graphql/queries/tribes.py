@@ -23,7 +23,7 @@ class TribeQuery:
     @strawberry.field(description="The tribe with this id, if any.")
     async def tribe(self, info: Info, id: strawberry.ID) -> TribeType | None:
         """One tribe by id."""
-        row = await info.context.loaders.tribe.load(str(id))
+        row = await info.context.loaders.tribes("query.tribe").load(str(id))
         return TribeType.from_row(row) if row else None
 
     @strawberry.field(description="Tribes, newest first.")

@@ -28,7 +28,7 @@ class CollaboratorType:
     @strawberry.field(description="The collaborating builder.")
     async def user(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.user_id)
+        return await load_user(info, self.user_id, "collaborator.user")
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
@@ -64,7 +64,7 @@ class ProjectType:
     @strawberry.field(description="The builder who owns the project.")
     async def owner(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.owner_id)
+        return await load_user(info, self.owner_id, "project.owner")
 
     @strawberry.field(description="Everyone invited to collaborate, in invitation order.")
     async def collaborators(self, info: Info) -> list[CollaboratorType]:

@@ -27,7 +27,7 @@ class TribeMemberType:
     @strawberry.field(description="The member.")
     async def user(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.user_id)
+        return await load_user(info, self.user_id, "tribe_member.user")
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
@@ -76,7 +76,7 @@ class TribeType:
     @strawberry.field(description="The builder who owns the tribe.")
     async def owner(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.owner_id)
+        return await load_user(info, self.owner_id, "tribe.owner")
 
     @strawberry.field(description="Memberships of every status: owners first.")
     async def members(self, info: Info) -> list[TribeMemberType]:

@@ -93,9 +93,9 @@ class UserType:
         )
 
 
-async def load_user(info: Info, user_id: str) -> UserType:
-    """The user ``user_id`` (a foreign key, so it exists), through the request's loader."""
-    row = await info.context.loaders.user.load(user_id)
+async def load_user(info: Info, user_id: str, relation: str) -> UserType:
+    """The user ``user_id`` (a foreign key, so it exists), batched with ``relation``'s loads."""
+    row = await info.context.loaders.users(relation).load(user_id)
     if row is None:  # only if the row vanished mid-request
         raise LookupError(f"user {user_id} not found")
     return UserType.from_row(row)
