@@ -15,11 +15,16 @@ default:
 dev: _venv
     #!/usr/bin/env bash
     set -euo pipefail
-    export DATABASE_URL="$(just --quiet _database-url)"
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
     {{ bin }}/piccolo migrations forwards all
+    {{ bin }}/piccolo tribe_service seed --if_empty
     host="${HOST:-127.0.0.1}" port="${PORT:-8000}"
     echo "GraphQL API + GraphiQL: http://$host:$port/graphql"
     echo "Health for load balancers: http://$host:$port/healthz"
+    # Development only: creates an `admin` with a random password (printed once) if no admin exists
+    {{ bin }}/python -m tribe_service.admin dev-login "http://$host:$port/admin/"
     exec {{ bin }}/uvicorn tribe_service.app:app --reload --reload-dir tribe_service \
         --host "$host" --port "$port"
 
@@ -27,7 +32,9 @@ dev: _venv
 serve: _venv
     #!/usr/bin/env bash
     set -euo pipefail
-    export DATABASE_URL="$(just --quiet _database-url)"
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
     exec {{ bin }}/uvicorn tribe_service.app:app --no-access-log \
         --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}" --workers "${WORKERS:-1}"
 
@@ -50,8 +57,37 @@ db-stop: _venv
 migrate: _venv
     #!/usr/bin/env bash
     set -euo pipefail
-    export DATABASE_URL="$(just --quiet _database-url)"
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
     {{ bin }}/piccolo migrations forwards all
+
+# Replace the app's data with the prototype seed data (refused when ENVIRONMENT=production)
+seed: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
+    {{ bin }}/piccolo tribe_service seed
+
+# Create a Piccolo Admin user from ADMIN_USERNAME, ADMIN_PASSWORD (asked when unset), ADMIN_EMAIL
+admin-user: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
+    username="${ADMIN_USERNAME:-}" password="${ADMIN_PASSWORD:-}"
+    if [[ -z "$username" ]]; then read -rp "Admin username: " username; fi
+    if [[ -z "$username" ]]; then echo "A username is required" >&2; exit 1; fi
+    if [[ -z "$password" ]]; then
+        read -rsp "Password for $username: " password; echo
+        read -rsp "Password again: " again; echo
+        if [[ "$password" != "$again" ]]; then echo "The passwords differ" >&2; exit 1; fi
+    fi
+    {{ bin }}/piccolo user create --username="$username" --password="$password" \
+        --email="${ADMIN_EMAIL:-$username@localhost}" --is_admin=t --is_superuser=t --is_active=t
 
 # ruff check and ruff format --check
 lint: _venv
@@ -93,3 +129,12 @@ _venv:
     {{ bin }}/python -m pip install --quiet --upgrade pip >&2
     {{ bin }}/python -m pip install --quiet -e '.[dev]' >&2
     touch {{ venv }}/.installed
+
+# Add a deterministic scale data set: 10k builders, 20k projects, 2k tribes, 100k events (--seed=, --users=, ...)
+scale *args: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
+    {{ bin }}/piccolo tribe_service scale {{ args }}

@@ -1,4 +1,5 @@
-"""The Litestar application: GraphQL at ``/graphql``, ``/healthz`` for load balancers.
+"""The Litestar application: GraphQL at ``/graphql``, Piccolo Admin at ``/admin/``,
+``/healthz`` for load balancers.
 
 ``uvicorn tribe_service.app:app`` serves it; :func:`create_app` builds one for
 given settings (the tests use it).
@@ -17,6 +18,7 @@ from piccolo.engine import engine_finder
 from strawberry.asgi import GraphQL
 from strawberry.http.ides import GraphQL_IDE
 
+from tribe_service.admin import MOUNT_PATH, AdminMount, build_admin
 from tribe_service.config import Settings, settings_or_exit
 from tribe_service.engine import TribeEngine, is_database_unavailable
 from tribe_service.graphql.context import Context
@@ -49,10 +51,15 @@ def create_app(settings: Settings | None = None, engine: TribeEngine | None = No
     settings = settings or settings_or_exit()
     engine = engine or current_engine()
     graphql_app = TribeGraphQL(settings, engine)
+    admin_app = AdminMount(build_admin(settings))
 
     @asgi("/graphql", is_mount=True, copy_scope=True)
     async def graphql(scope: Scope, receive: Receive, send: Send) -> None:
         await graphql_app(scope, receive, send)  # type: ignore[arg-type]
+
+    @asgi(MOUNT_PATH, is_mount=True, copy_scope=True)
+    async def admin(scope: Scope, receive: Receive, send: Send) -> None:
+        await admin_app(scope, receive, send)  # type: ignore[arg-type]
 
     @get("/healthz", include_in_schema=False)
     async def healthz() -> Response[dict[str, str]]:
@@ -68,7 +75,7 @@ def create_app(settings: Settings | None = None, engine: TribeEngine | None = No
         return Response({"status": "ok"}, status_code=HTTP_200_OK)
 
     return Litestar(
-        route_handlers=[graphql, healthz],
+        route_handlers=[graphql, admin, healthz],
         cors_config=CORSConfig(allow_origins=settings.allowed_origins, allow_credentials=True),
         on_startup=[engine.open_pool],
         on_shutdown=[engine.close_connection_pool],

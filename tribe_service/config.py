@@ -29,8 +29,8 @@ class ConfigError(ValueError):
     """A configuration value is missing or malformed."""
 
 
-def _split_origins(value: str) -> list[str]:
-    return [origin.strip() for origin in value.split(",") if origin.strip()]
+def _split_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
@@ -42,6 +42,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: str = "http://localhost:3000"
+    admin_allowed_hosts: str = ""
     db_pool_min_size: int = 2
     db_pool_max_size: int = 10
 
@@ -69,7 +70,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     @property
     def allowed_origins(self) -> list[str]:
         """``CORS_ORIGINS`` as a list (comma-separated in the environment)."""
-        return _split_origins(self.cors_origins)
+        return _split_list(self.cors_origins)
+
+    @property
+    def admin_hosts(self) -> list[str]:
+        """``ADMIN_ALLOWED_HOSTS``: host names the admin's CSRF check accepts under HTTPS."""
+        return _split_list(self.admin_allowed_hosts)
 
 
 _FIELDS = {field.encode_name for field in msgspec.structs.fields(Settings)}
