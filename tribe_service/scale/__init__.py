@@ -1,0 +1,17 @@
+"""A deterministic scale data set: thousands of builders, projects, tribes and feed events.
+
+``piccolo tribe_service scale`` (``just scale``) adds, by default, 10,000
+builders with 2-6 skills, 20,000 projects with 0-3 collaborators, 2,000 tribes
+with 2-7 members and 0-3 open roles, 100,000 feed events over the last year,
+and 1536-dimension unit embeddings on builders and projects. The same
+``--seed`` (default 42) and ``--until`` give the same rows, ids included.
+
+* :mod:`.generator` makes the rows (pure, no database);
+* :mod:`.loader` loads them with ``COPY`` in one transaction (:func:`fill_database`);
+* :mod:`.command` is the Piccolo command.
+"""
+
+from tribe_service.scale.generator import DEFAULT_SEED, ScaleCounts, ScaleError
+from tribe_service.scale.loader import ScaleReport, fill_database
+
+__all__ = ["DEFAULT_SEED", "ScaleCounts", "ScaleError", "ScaleReport", "fill_database"]
