@@ -21,7 +21,7 @@ from pgvector import Vector
 from piccolo.engine.postgres import PostgresTransaction
 from ulid import ULID
 
-from tribe_service import enums
+from tests.schema_facts import ENUM_COLUMNS
 from tribe_service.ids import new_ulid, ulid_at
 from tribe_service.tables import (
     ALL_TABLES,
@@ -212,17 +212,6 @@ async def test_insert_without_an_id_is_refused(engine, table):
 
 # -- enums ------------------------------------------------------------------------
 
-ENUM_COLUMNS = (
-    ("users", "primary_role", enums.UserRole),
-    ("users", "availability_status", enums.AvailabilityStatus),
-    ("skills", "category", enums.SkillCategory),
-    ("projects", "status", enums.ProjectStatus),
-    ("project_collaborators", "status", enums.CollaboratorStatus),
-    ("tribes", "status", enums.TribeStatus),
-    ("tribe_members", "role", enums.MemberRole),
-    ("tribe_members", "status", enums.MemberStatus),
-    ("feed_events", "event_type", enums.EventType),
-)
 ENUM_IDS = [f"{table}.{column}" for table, column, _ in ENUM_COLUMNS]
 
 

@@ -13,21 +13,10 @@ from typing import Any
 import asyncpg
 
 from tests.conftest import REPO_ROOT, run_cli
+from tests.schema_facts import APP_TABLES as TABLES
 
 APP = "tribe_service"
 MIGRATIONS_FOLDER = REPO_ROOT / "tribe_service" / "piccolo_migrations"
-TABLES = [
-    "users",
-    "refresh_tokens",
-    "user_skills",
-    "skills",
-    "projects",
-    "project_collaborators",
-    "tribes",
-    "tribe_members",
-    "tribe_open_roles",
-    "feed_events",
-]
 # The HNSW and GIN indexes and the search triggers come from the raw-SQL migration.
 SPECIAL_INDEXES = {"hnsw": 2, "gin": 3}
 SEARCH_TRIGGER_TABLES = {"users", "projects", "tribes"}

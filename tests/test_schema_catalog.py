@@ -17,21 +17,8 @@ from typing import Any
 
 import pytest
 
-from tribe_service import enums
-
-TABLES = (
-    "users",
-    "refresh_tokens",
-    "user_skills",
-    "skills",
-    "projects",
-    "project_collaborators",
-    "tribes",
-    "tribe_members",
-    "tribe_open_roles",
-    "feed_events",
-)
-
+from tests.schema_facts import APP_TABLES as TABLES
+from tests.schema_facts import ENUM_COLUMNS
 
 # -- expectations: columns ----------------------------------------------------------
 
@@ -292,17 +279,6 @@ INDEXES = (
     Ix("skills", "btree", (Key("slug"),)),
 )
 
-ENUM_COLUMNS = (
-    ("users", "primary_role", enums.UserRole),
-    ("users", "availability_status", enums.AvailabilityStatus),
-    ("skills", "category", enums.SkillCategory),
-    ("projects", "status", enums.ProjectStatus),
-    ("project_collaborators", "status", enums.CollaboratorStatus),
-    ("tribes", "status", enums.TribeStatus),
-    ("tribe_members", "role", enums.MemberRole),
-    ("tribe_members", "status", enums.MemberStatus),
-    ("feed_events", "event_type", enums.EventType),
-)
 
 # -- the catalog, read once ----------------------------------------------------------
 
