@@ -323,7 +323,7 @@ class _Event:
     actor_id: str
     target_type: str
     target_id: str
-    metadata: dict[str, object]
+    metadata: Mapping[str, object]
 
 
 @dataclass(slots=True)
@@ -771,7 +771,7 @@ class _Builder:
         events.sort(key=lambda event: event.at)
         releases: dict[str, int] = {}
         ids = IdMaker(stream(self.seed, "event-ids"))
-        records = []
+        records: list[Record] = []
         for event in events:
             metadata = event.metadata
             if event.event_type is EventType.PROJECT_SHIPPED:
@@ -790,7 +790,7 @@ class _Builder:
                 )
             )
         # Id order is time order; within one millisecond, the random part decides.
-        records.sort(key=lambda record: record[0])
+        records.sort(key=lambda record: str(record[0]))
         self.data.feed_events = records
 
     def _extra_events(self, rng: Random, natural: list[_Event], count: int) -> list[_Event]:

@@ -1,5 +1,7 @@
 """Piccolo tables, one module per concept; every table is re-exported here."""
 
+from piccolo.table import Table
+
 from tribe_service.tables.feed_event import FeedEvent
 from tribe_service.tables.project import Project, ProjectCollaborator
 from tribe_service.tables.skill import Skill
@@ -20,7 +22,7 @@ __all__ = [
 ]
 
 # In dependency order: a table comes after every table it references.
-ALL_TABLES = [
+ALL_TABLES: list[type[Table]] = [
     Skill,
     User,
     RefreshToken,

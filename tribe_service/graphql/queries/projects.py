@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from tribe_service.graphql.context import Context
@@ -34,7 +36,7 @@ class ProjectQuery:
         status: ProjectStatus | None = None,
     ) -> Connection[ProjectType]:
         """A page of projects, optionally filtered by status."""
-        where = [] if status is None else [Project.status == status.value]
+        where: list[Any] = [] if status is None else [Project.status == status.value]
         rows = await newest_first_page(
             Project, PROJECT_COLUMNS, *where, first=first, after=after, kind=CURSOR_KIND
         )

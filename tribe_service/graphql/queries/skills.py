@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from tribe_service.graphql.loaders import SKILL_COLUMNS, asc, select_rows
@@ -17,7 +19,7 @@ class SkillQuery:
     @strawberry.field(description="Skills by category, then name; optionally one category.")
     async def skills(self, category: SkillCategory | None = None) -> list[SkillType]:
         """The whole taxonomy (it is small), or one category of it."""
-        where = [] if category is None else [Skill.category == category.value]
+        where: list[Any] = [] if category is None else [Skill.category == category.value]
         rows = await select_rows(
             Skill, SKILL_COLUMNS, *where, order_by=[asc(Skill.category), asc(Skill.name)]
         )

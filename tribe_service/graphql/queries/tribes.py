@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from tribe_service.graphql.context import Context
@@ -34,7 +36,7 @@ class TribeQuery:
         status: TribeStatus | None = None,
     ) -> Connection[TribeType]:
         """A page of tribes, optionally filtered by status."""
-        where = [] if status is None else [Tribe.status == status.value]
+        where: list[Any] = [] if status is None else [Tribe.status == status.value]
         rows = await newest_first_page(
             Tribe, TRIBE_COLUMNS, *where, first=first, after=after, kind=CURSOR_KIND
         )

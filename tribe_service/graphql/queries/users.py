@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from piccolo.columns.combination import WhereRaw
 
@@ -41,7 +43,7 @@ class UserQuery:
     ) -> Connection[UserType]:
         """A page of builders, optionally filtered by role and availability."""
         check_page_size(first)
-        where = []
+        where: list[Any] = []
         if role is not None:
             where.append(User.primary_role == role.value)
         if availability is not None:

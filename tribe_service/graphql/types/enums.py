@@ -1,21 +1,46 @@
-"""The domain enums as GraphQL enums (values are the stored lower-case strings)."""
+"""The domain enums, registered as GraphQL enums (values are the stored lower-case strings).
+
+``strawberry.enum`` marks the domain classes themselves, so resolvers and types
+use ``tribe_service.enums`` directly; import them from here so the marking has
+happened.
+"""
 
 from __future__ import annotations
 
 import strawberry
 
-from tribe_service import enums
+from tribe_service.enums import (
+    AvailabilityStatus,
+    CollaboratorStatus,
+    EventType,
+    MemberRole,
+    MemberStatus,
+    ProjectStatus,
+    SkillCategory,
+    TribeStatus,
+    UserRole,
+)
 
-UserRole = strawberry.enum(enums.UserRole, description="What a builder mainly does.")
-AvailabilityStatus = strawberry.enum(
-    enums.AvailabilityStatus, description="Whether a builder is looking for a tribe or projects."
+__all__ = [
+    "AvailabilityStatus",
+    "CollaboratorStatus",
+    "EventType",
+    "MemberRole",
+    "MemberStatus",
+    "ProjectStatus",
+    "SkillCategory",
+    "TribeStatus",
+    "UserRole",
+]
+
+strawberry.enum(UserRole, description="What a builder mainly does.")
+strawberry.enum(
+    AvailabilityStatus, description="Whether a builder is looking for a tribe or projects."
 )
-ProjectStatus = strawberry.enum(enums.ProjectStatus, description="Where a project stands.")
-CollaboratorStatus = strawberry.enum(
-    enums.CollaboratorStatus, description="The state of an invitation to collaborate."
-)
-TribeStatus = strawberry.enum(enums.TribeStatus, description="Recruiting, working, or done.")
-MemberRole = strawberry.enum(enums.MemberRole, description="A member's role in a tribe.")
-MemberStatus = strawberry.enum(enums.MemberStatus, description="The state of a membership.")
-EventType = strawberry.enum(enums.EventType, description="What happened, for the feed.")
-SkillCategory = strawberry.enum(enums.SkillCategory, description="The skill taxonomy's groups.")
+strawberry.enum(ProjectStatus, description="Where a project stands.")
+strawberry.enum(CollaboratorStatus, description="The state of an invitation to collaborate.")
+strawberry.enum(TribeStatus, description="Recruiting, working, or done.")
+strawberry.enum(MemberRole, description="A member's role in a tribe.")
+strawberry.enum(MemberStatus, description="The state of a membership.")
+strawberry.enum(EventType, description="What happened, for the feed.")
+strawberry.enum(SkillCategory, description="The skill taxonomy's groups.")
