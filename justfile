@@ -89,10 +89,11 @@ admin-user: _venv
     {{ bin }}/piccolo user create --username="$username" --password="$password" \
         --email="${ADMIN_EMAIL:-$username@localhost}" --is_admin=t --is_superuser=t --is_active=t
 
-# ruff check and ruff format --check
+# ruff check, ruff format --check and mypy
 lint: _venv
     {{ bin }}/ruff check .
     {{ bin }}/ruff format --check .
+    {{ bin }}/mypy
 
 # Lint, then the whole test suite on a real, throwaway PostgreSQL
 test *args: lint
@@ -138,3 +139,21 @@ scale *args: _venv
     url="$({{ just_executable() }} --quiet _database-url)"
     export DATABASE_URL="$url"
     {{ bin }}/piccolo tribe_service scale {{ args }}
+
+# Load-test `just serve` on the scaled data (`just scale` first); writes docs/performance.md (--duration=, ...)
+bench *args: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
+    {{ bin }}/python -m benchmarks.bench {{ args }}
+
+# Load, database outage, fuzzing and memory checks on the scaled data; writes docs/reliability.md
+stress *args: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
+    {{ bin }}/python -m benchmarks.stress {{ args }}

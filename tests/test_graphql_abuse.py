@@ -55,6 +55,30 @@ async def test_a_cursor_that_does_not_decode_is_refused(client, cursor):
     assert error["extensions"]["code"] == "INVALID_CURSOR"
 
 
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("query($u: String!) { user(username: $u) { id } }", {"u": "a\u0000b"}),
+        ("query($i: ID!) { project(id: $i) { id } }", {"i": "\u0000"}),
+        ("query($i: ID!) { tribe(id: $i) { id owner { id } } }", {"i": "x\u0000"}),
+        (
+            "query($a: String!) { feed(first: 2, after: $a) { nodes { id } } }",
+            {"a": _cursor(["feed", "2026-01-01T00:00:00+00:00", "\u0000"])},
+        ),
+    ],
+)
+async def test_nul_in_a_text_argument_is_a_clear_error(client, caplog, query, variables):
+    # Found by schemathesis (`just stress`): PostgreSQL refuses NUL in text, and
+    # asyncpg's CharacterNotInRepertoireError used to surface as an unexpected error.
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "INVALID_TEXT"
+    assert "NUL" in error["message"]
+    assert_nothing_internal(response.text)
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
 async def test_200_aliases_are_refused(client):
     query = "{ " + " ".join(f"a{i}: health" for i in range(200)) + " }"
     body = await graphql(client, query)

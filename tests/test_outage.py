@@ -11,13 +11,14 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
 from tribe_service.app import create_app
 from tribe_service.config import load_settings
 from tribe_service.embedded_postgres import EmbeddedPostgres
-from tribe_service.engine import build_engine
+from tribe_service.engine import build_engine, is_database_unavailable
 from tribe_service.graphql.errors import DATABASE_UNAVAILABLE_MESSAGE
 
 HEALTH = {"query": "{ health }"}
@@ -98,3 +99,24 @@ def test_embedded_server_is_idempotent_and_keeps_its_data(server):
         server.psql("SELECT extname FROM pg_extension WHERE extname = 'vector'", "tribe")
         == "vector"
     )
+
+
+@pytest.mark.parametrize(
+    ("error", "unavailable"),
+    [
+        (ConnectionRefusedError(), True),
+        (asyncpg.exceptions.InterfaceError("connection is closed"), True),
+        # `just stress`: a query cancelled while the server shut down left its pooled
+        # connection mid-operation, and the next query on it failed with this.
+        (
+            asyncpg.exceptions.InternalClientError(
+                "cannot switch to state 12; another operation (2) is in progress"
+            ),
+            True,
+        ),
+        (asyncpg.exceptions.InternalClientError("something else"), False),
+        (asyncpg.exceptions.UndefinedTableError("relation does not exist"), False),
+    ],
+)
+def test_which_errors_mean_the_database_is_unavailable(error, unavailable):
+    assert is_database_unavailable(error) is unavailable

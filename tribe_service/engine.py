@@ -44,7 +44,14 @@ def is_database_unavailable(error: BaseException) -> bool:
     if isinstance(error, _UNAVAILABLE_ERRORS):
         return True
     # A pooled connection whose server went away fails with this on next use.
-    return isinstance(error, asyncpg.exceptions.InterfaceError) and "closed" in str(error)
+    if isinstance(error, asyncpg.exceptions.InterfaceError) and "closed" in str(error):
+        return True
+    # A query cancelled while the server shuts down (graphql-core cancels the sibling
+    # fields of a failed one) can leave its connection mid-operation; the next query
+    # on it fails with this until the pool drops it. Seen by `just stress`.
+    return isinstance(error, asyncpg.exceptions.InternalClientError) and (
+        "another operation" in str(error)
+    )
 
 
 class StatementCounter:

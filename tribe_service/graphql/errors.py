@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+import asyncpg
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
@@ -39,6 +40,30 @@ class DatabaseUnavailableError(ClientError):
         super().__init__(DATABASE_UNAVAILABLE_MESSAGE)
 
 
+class InvalidTextError(ClientError):
+    """A text argument holds NUL, which PostgreSQL cannot store or compare."""
+
+    code = "INVALID_TEXT"
+
+    def __init__(self) -> None:
+        super().__init__("Text arguments cannot contain the NUL character (\\u0000).")
+
+
+def client_error_for(error: BaseException) -> ClientError | None:
+    """The client error that ``error`` stands for, or None if it is a bug.
+
+    Besides :class:`ClientError` itself: a database outage, and text that
+    PostgreSQL refuses as input (a NUL in a username, id or cursor).
+    """
+    if isinstance(error, ClientError):
+        return error
+    if is_database_unavailable(error):
+        return DatabaseUnavailableError()
+    if isinstance(error, asyncpg.exceptions.CharacterNotInRepertoireError):
+        return InvalidTextError()
+    return None
+
+
 class DatabaseErrors(SchemaExtension):
     """Turn connection failures into :class:`DatabaseUnavailableError` and tag client errors."""
 
@@ -51,12 +76,13 @@ class DatabaseErrors(SchemaExtension):
 
 
 def _classify(error: GraphQLError) -> GraphQLError:
-    original = error.original_error
-    if original is not None and is_database_unavailable(original):
-        logger.warning("database unavailable: %s", type(original).__name__)
-        original = DatabaseUnavailableError()
-    if not isinstance(original, ClientError):
+    if error.original_error is None:
         return error
+    original = client_error_for(error.original_error)
+    if original is None:
+        return error
+    if isinstance(original, DatabaseUnavailableError):
+        logger.warning("database unavailable: %s", type(error.original_error).__name__)
     return GraphQLError(
         message=str(original),
         nodes=error.nodes,
@@ -71,9 +97,7 @@ def _classify(error: GraphQLError) -> GraphQLError:
 def is_unexpected(error: GraphQLError) -> bool:
     """True for errors raised by a bug: not validation, not a client error, not an outage."""
     original = error.original_error
-    if original is None or isinstance(original, ClientError):
-        return False
-    return not is_database_unavailable(original)
+    return original is not None and client_error_for(original) is None
 
 
 def mask_unexpected_errors() -> MaskErrors:

@@ -1,0 +1,151 @@
+"""The GraphQL requests the benchmark and the stress test send, and their parameters.
+
+* **landing**: the landing page (``tests/landing_page.py``, ``first: 20``);
+* **profile**: a builder profile, ``user(username)`` with skills, projects and
+  their collaborators, tribes and their members;
+* **feed-deep**: a feed page far down the list: ``after`` the cursor of the
+  50,000th newest event (on a small database, of the middle one).
+
+The profile's builder and the deep cursor are read from the database, so every
+database gets requests that touch every relation the query names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from benchmarks.load import HttpRequest
+from tests.landing_page import LANDING_PAGE_QUERY
+from tribe_service.graphql.pagination import encode_cursor
+from tribe_service.graphql.queries.feed import CURSOR_KIND as FEED_CURSOR_KIND
+
+PAGE_SIZE = 20
+FEED_DEPTH = 50_000
+SCALED_USERS = 10_000
+
+PROFILE_QUERY = """
+query BuilderProfile($username: String!) {
+  user(username: $username) {
+    id username displayName headline bio primaryRole availabilityStatus builderScore
+    skills { name slug category }
+    projects { id title status collaborators { role status user { username } } }
+    tribes { id name status members { role status user { username } } }
+  }
+}
+"""
+
+FEED_PAGE_QUERY = """
+query FeedPage($first: Int!, $after: String) {
+  feed(first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        id eventType targetType targetId metadata createdAt
+        actor { id username displayName avatarUrl }
+        target {
+          __typename
+          ... on Project { id title projectStatus: status }
+          ... on Tribe { id name tribeStatus: status }
+          ... on User { id username displayName }
+        }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+HEALTH_QUERY = "{ health }"
+
+# A builder whose profile touches every relation: skills, a project with
+# collaborators, an active tribe membership. First by username: deterministic.
+PROFILE_USER_SQL = """
+SELECT u.username FROM users u
+WHERE EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id)
+  AND EXISTS (
+    SELECT 1 FROM projects p JOIN project_collaborators c ON c.project_id = p.id
+    WHERE p.owner_id = u.id)
+  AND EXISTS (SELECT 1 FROM tribe_members m WHERE m.user_id = u.id AND m.status = 'active')
+ORDER BY u.username
+LIMIT 1
+"""
+ANY_USER_SQL = "SELECT username FROM users ORDER BY username LIMIT 1"
+FEED_ROW_SQL = """
+SELECT created_at, id FROM feed_events ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1
+"""
+
+
+@dataclass(frozen=True)
+class DatabaseShape:
+    """What a database holds that the scenarios depend on."""
+
+    users: int
+    feed_events: int
+    profile_username: str
+    feed_cursor: str | None
+    feed_cursor_depth: int  # the cursor is that of the n-th newest event
+
+    def variables(self, scenario: str) -> dict[str, Any]:
+        """The GraphQL variables of ``scenario`` on this database."""
+        if scenario == "landing":
+            return {"first": PAGE_SIZE}
+        if scenario == "profile":
+            return {"username": self.profile_username}
+        if scenario == "feed-deep":
+            return {"first": PAGE_SIZE, "after": self.feed_cursor}
+        raise KeyError(scenario)
+
+
+SCENARIO_QUERIES = {
+    "landing": LANDING_PAGE_QUERY,
+    "profile": PROFILE_QUERY,
+    "feed-deep": FEED_PAGE_QUERY,
+}
+SCENARIO_TITLES = {
+    "landing": "landing page (first: 20)",
+    "profile": "builder profile",
+    "feed-deep": "feed page 50,000 events deep",
+}
+
+
+async def read_shape(connection: asyncpg.Connection, depth: int = FEED_DEPTH) -> DatabaseShape:
+    """Counts, the profile's builder and the deep feed cursor of the connected database."""
+    users = int(await connection.fetchval("SELECT count(*) FROM users"))
+    events = int(await connection.fetchval("SELECT count(*) FROM feed_events"))
+    username = await connection.fetchval(PROFILE_USER_SQL) or await connection.fetchval(
+        ANY_USER_SQL
+    )
+    cursor, cursor_depth = None, 0
+    if events:
+        cursor_depth = min(depth, max(events // 2, 1))
+        row = await connection.fetchrow(FEED_ROW_SQL, cursor_depth - 1)
+        cursor = encode_cursor(FEED_CURSOR_KIND, (row["created_at"], row["id"]))
+    return DatabaseShape(
+        users=users,
+        feed_events=events,
+        profile_username=username or "",
+        feed_cursor=cursor,
+        feed_cursor_depth=cursor_depth,
+    )
+
+
+async def fetch_shape(database_url: str) -> DatabaseShape:
+    """:func:`read_shape` over a new connection."""
+    connection = await asyncpg.connect(database_url, timeout=10)
+    try:
+        return await read_shape(connection)
+    finally:
+        await connection.close()
+
+
+def scenario_request(scenario: str, shape: DatabaseShape) -> HttpRequest:
+    """The HTTP request of ``scenario`` on the database ``shape`` describes."""
+    return HttpRequest.graphql(scenario, SCENARIO_QUERIES[scenario], shape.variables(scenario))
+
+
+def scenario_requests(shape: DatabaseShape) -> dict[str, HttpRequest]:
+    """Every scenario's request, by name."""
+    return {name: scenario_request(name, shape) for name in SCENARIO_QUERIES}
