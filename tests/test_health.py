@@ -38,3 +38,19 @@ async def test_cors_refuses_other_origins(client):
         headers={"origin": "http://evil.example", "access-control-request-method": "POST"},
     )
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_serving_processes_collect_garbage_less_often(app):
+    import gc
+
+    from tribe_service.garbage_collection import SERVING_THRESHOLDS, tune_for_serving
+
+    before = gc.get_threshold()
+    try:
+        tune_for_serving()
+        assert gc.get_threshold() == SERVING_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+    assert tune_for_serving in app.on_startup

@@ -21,6 +21,7 @@ from strawberry.http.ides import GraphQL_IDE
 from tribe_service.admin import MOUNT_PATH, AdminMount, build_admin
 from tribe_service.config import Settings, settings_or_exit
 from tribe_service.engine import TribeEngine, is_database_unavailable
+from tribe_service.garbage_collection import tune_for_serving
 from tribe_service.graphql.context import Context
 from tribe_service.graphql.schema import build_schema
 
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, engine: TribeEngine | None = No
     return Litestar(
         route_handlers=[graphql, admin, healthz],
         cors_config=CORSConfig(allow_origins=settings.allowed_origins, allow_credentials=True),
-        on_startup=[engine.open_pool],
+        on_startup=[engine.open_pool, tune_for_serving],
         on_shutdown=[engine.close_connection_pool],
         debug=settings.debug_enabled and not settings.is_production,
     )
