@@ -131,13 +131,14 @@ _venv:
     {{ bin }}/python -m pip install --quiet -e '.[dev]' >&2
     touch {{ venv }}/.installed
 
-# Add a deterministic scale data set: 10k builders, 20k projects, 2k tribes, 100k events (--seed=, --users=, ...)
+# Migrate, then add a deterministic scale data set: 10k builders, 20k projects, 2k tribes, 100k events (--seed=, --users=, ...)
 scale *args: _venv
     #!/usr/bin/env bash
     set -euo pipefail
     # A plain assignment, so that set -e stops here if the URL cannot be had.
     url="$({{ just_executable() }} --quiet _database-url)"
     export DATABASE_URL="$url"
+    {{ bin }}/piccolo migrations forwards all >/dev/null
     {{ bin }}/piccolo tribe_service scale {{ args }}
 
 # Load-test `just serve` on the scaled data (`just scale` first); writes docs/performance.md (--duration=, ...)
