@@ -9,7 +9,7 @@ for each request, so cached rows never outlive it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from piccolo.columns import Column
@@ -227,11 +227,7 @@ async def load_open_roles_by_tribe(keys: list[str]) -> list[list[Row]]:
 
 
 def _loader(load: Callable[[list[str]], Awaitable[list[Any]]]) -> DataLoader[str, Any]:
-    return DataLoader(load_fn=load, cache_key_fn=_identity)
-
-
-def _identity(key: str) -> Hashable:
-    return key
+    return DataLoader(load_fn=load)
 
 
 class Loaders:
