@@ -72,3 +72,11 @@ def test_bad_database_url_stops_migrations_with_one_line():
     assert lines == [
         "configuration error: DATABASE_URL must be a postgresql:// URL (got scheme 'sqlite')"
     ]
+
+
+def test_repr_masks_the_database_password():
+    settings = load_settings({"DATABASE_URL": "postgresql://tribe:s3cret@db:5432/tribe"})
+    text = repr(settings)
+    assert "s3cret" not in text
+    assert "postgresql://tribe:***@db:5432/tribe" in text
+    assert "port=8000" in text

@@ -55,6 +55,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
         if not 1 <= self.db_pool_min_size <= self.db_pool_max_size:
             raise ValueError("DB_POOL_MIN_SIZE must be at least 1 and at most DB_POOL_MAX_SIZE")
 
+    def __repr__(self) -> str:
+        """Every setting, with the database password masked (settings end up in logs)."""
+        parts = urlsplit(self.database_url)
+        url = self.database_url
+        if parts.password:
+            url = url.replace(f":{parts.password}@", ":***@", 1)
+        fields = {f.name: getattr(self, f.name) for f in msgspec.structs.fields(self)}
+        fields["database_url"] = url
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in fields.items()) + ")"
+
     @property
     def is_production(self) -> bool:
         """True when clients must see nothing internal."""
