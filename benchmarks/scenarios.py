@@ -19,8 +19,8 @@ import asyncpg
 
 from benchmarks.load import HttpRequest
 from tests.landing_page import LANDING_PAGE_QUERY
+from tribe_service.data_access.pages import FEED
 from tribe_service.graphql.pagination import encode_cursor
-from tribe_service.graphql.queries.feed import CURSOR_KIND as FEED_CURSOR_KIND
 
 PAGE_SIZE = 20
 FEED_DEPTH = 50_000
@@ -122,7 +122,7 @@ async def read_shape(connection: asyncpg.Connection, depth: int = FEED_DEPTH) ->
     if events:
         cursor_depth = min(depth, max(events // 2, 1))
         row = await connection.fetchrow(FEED_ROW_SQL, cursor_depth - 1)
-        cursor = encode_cursor(FEED_CURSOR_KIND, (row["created_at"], row["id"]))
+        cursor = encode_cursor(FEED.cursor_kind, (row["created_at"], row["id"]))
     return DatabaseShape(
         users=users,
         feed_events=events,

@@ -7,6 +7,12 @@
 * Statements are counted per asyncio context when asked (see
   :func:`count_statements`): tests and the benchmark use it to prove that
   GraphQL resolvers batch their queries.
+* A connection goes back to the pool without asyncpg's reset statement
+  (``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``):
+  the app keeps no session state (no ``SET``, ``LISTEN``, advisory locks or
+  cursors), so the reset was a round trip per query that returned nothing.
+  An open transaction is still rolled back on release (asyncpg does that
+  before calling the pool's ``reset``).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import asyncpg
@@ -105,6 +111,16 @@ async def register_vector_codec(connection: asyncpg.Connection) -> None:
             raise
 
 
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """The pool's ``reset``: nothing to undo, since the app never changes session state."""
+
+
+def _count(sql: str) -> None:
+    counter = _statement_counter.get()
+    if counter is not None:
+        counter.statements.append(sql)
+
+
 class TribeEngine(PostgresEngine):
     """PostgresEngine with the pgvector codec on every connection and statement counting."""
 
@@ -118,6 +134,7 @@ class TribeEngine(PostgresEngine):
     async def start_connection_pool(self, **kwargs: Any) -> None:
         """Open the pool at the configured size; each new connection gets the vector codec."""
         kwargs.setdefault("init", register_vector_codec)
+        kwargs.setdefault("reset", keep_session)
         kwargs.setdefault("min_size", self.pool_min_size)
         kwargs.setdefault("max_size", self.pool_max_size)
         await super().start_connection_pool(**kwargs)
@@ -147,10 +164,44 @@ class TribeEngine(PostgresEngine):
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         """Run one statement, counting it when a :func:`count_statements` block is open."""
-        counter = _statement_counter.get()
-        if counter is not None:
-            counter.statements.append(str(querystring))
+        _count(str(querystring))
         return await super().run_querystring(querystring, in_pool=in_pool)
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        """One pooled connection (a new one if the pool is not open) for several statements."""
+        if self.pool is None:
+            raw = await self.get_new_connection()
+            try:
+                yield Connection(raw)
+            finally:
+                await raw.close()
+            return
+        async with self.pool.acquire() as raw:
+            yield Connection(raw)
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        """Run one SQL statement from the data-access layer on a pooled connection."""
+        async with self.connection() as connection:
+            return await connection.fetch(sql, *args)
+
+
+class Connection:
+    """An asyncpg connection whose statements :func:`count_statements` sees."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: asyncpg.Connection) -> None:
+        self.raw = raw
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        """The rows of one statement (asyncpg prepares and caches it per connection)."""
+        _count(sql)
+        return await self.raw.fetch(sql, *args)
+
+    async def fetch_all(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+        """The rows of each statement, in order, one round trip after another."""
+        return [await self.fetch(sql, *args) for sql, args in statements]
 
 
 def build_engine(settings: Settings) -> TribeEngine:

@@ -1,9 +1,10 @@
-"""The per-request GraphQL context."""
+"""The per-request GraphQL context, and ``Info``, the type resolvers receive."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -24,4 +25,10 @@ class Context:
     response: Response | WebSocket
     engine: TribeEngine
     current_user_id: str | None = None  # stub: authentication fills this in later
-    loaders: Loaders = field(default_factory=Loaders)
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.engine)
+
+
+Info = strawberry.Info[Context, None]

@@ -2,273 +2,62 @@
 
 Every lazy GraphQL field goes through one of these, so a page of fifty
 builders costs the same number of statements as a page of two. Loaders return
-plain rows (dicts); the GraphQL types wrap them. A new :class:`Loaders` is made
-for each request, so cached rows never outlive it.
+plain rows (dicts of the shapes in :mod:`tribe_service.data_access.shapes`);
+the GraphQL types wrap them. A new :class:`Loaders` is made for each request,
+so cached rows never outlive it. The SQL lives in
+:mod:`tribe_service.data_access.relations`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
-from piccolo.columns import Column
-from piccolo.columns.combination import WhereRaw
-from piccolo.table import Table
 from strawberry.dataloader import DataLoader
 
-from tribe_service.enums import MemberStatus
-from tribe_service.tables import (
-    Project,
-    ProjectCollaborator,
-    Skill,
-    Tribe,
-    TribeMember,
-    TribeOpenRole,
-    User,
-    UserSkill,
-)
+from tribe_service.data_access.relations import Relation, load_by_ids, load_related
+from tribe_service.data_access.shapes import PROJECT, TRIBE, USER, Row, RowShape
+from tribe_service.engine import TribeEngine
 
-Row = dict[str, Any]
-
-# The columns the API shows; search vectors and embeddings stay in the database.
-USER_COLUMNS: list[Column] = [
-    User.id,
-    User.email,
-    User.username,
-    User.display_name,
-    User.avatar_url,
-    User.headline,
-    User.primary_role,
-    User.timezone,
-    User.availability_status,
-    User.builder_score,
-    User.bio,
-    User.contact_links,
-    User.github_username,
-    User.onboarding_completed,
-    User.created_at,
-]
-SKILL_COLUMNS: list[Column] = [Skill.id, Skill.name, Skill.slug, Skill.category]
-PROJECT_COLUMNS: list[Column] = [
-    Project.id,
-    Project.owner_id,
-    Project.title,
-    Project.description,
-    Project.status,
-    Project.role,
-    Project.thumbnail_url,
-    Project.links,
-    Project.tech_stack,
-    Project.impact_metrics,
-    Project.github_repo_full_name,
-    Project.github_stars,
-    Project.created_at,
-    Project.updated_at,
-]
-TRIBE_COLUMNS: list[Column] = [
-    Tribe.id,
-    Tribe.owner_id,
-    Tribe.name,
-    Tribe.mission,
-    Tribe.status,
-    Tribe.max_members,
-    Tribe.created_at,
-    Tribe.updated_at,
-]
-
-
-Ordering = tuple[Column, bool]  # (column, ascending)
-
-
-def asc(column: Column) -> Ordering:
-    """Order by ``column``, smallest first."""
-    return (column, True)
-
-
-def desc(column: Column) -> Ordering:
-    """Order by ``column``, largest first."""
-    return (column, False)
-
-
-def joined(foreign_key: Any, columns: Sequence[Column]) -> list[Column]:
-    """The referenced table's ``columns`` through ``foreign_key``, under their own names."""
-    return [getattr(foreign_key, c._meta.name).as_alias(c._meta.name) for c in columns]
-
-
-# Joined columns are built once: Piccolo's foreign-key attribute access that makes
-# them is costly enough to show in a profile when repeated per request.
-SKILLS_BY_USER_COLUMNS = [UserSkill.user_id, *joined(UserSkill.skill_id, SKILL_COLUMNS)]
-TRIBES_BY_MEMBER_COLUMNS = [TribeMember.user_id, *joined(TribeMember.tribe_id, TRIBE_COLUMNS)]
-TRIBE_NAME_VIA_MEMBER = TribeMember.tribe_id.name
-
-
-async def select_rows(
-    table: type[Table],
-    columns: Sequence[Any],
-    *where: Any,
-    order_by: Sequence[Ordering] = (),
-    limit: int | None = None,
-) -> list[Row]:
-    """``SELECT columns FROM table WHERE ... ORDER BY ... LIMIT`` with JSON decoded."""
-    query = table.select(*columns).output(load_json=True)
-    for condition in where:
-        query = query.where(condition)
-    for column, ascending in order_by:
-        query = query.order_by(column, ascending=ascending)
-    if limit is not None:
-        query = query.limit(limit)
-    return await query
-
-
-def any_of(column: Column, keys: Sequence[str]) -> WhereRaw:
-    """``column = ANY($1)``: one array parameter, however many keys.
-
-    Piccolo's ``is_in`` makes a parameter per key, and assembling that query
-    string cost more CPU than the rest of a loader (a fifth of a landing page).
-    """
-    return WhereRaw(f"{column._meta.get_full_name(with_alias=False)} = ANY({{}})", list(keys))
-
-
-def by_key(keys: Sequence[str], rows: list[Row], field: str = "id") -> list[Row | None]:
-    """Rows in the order of ``keys`` (None where a key has no row)."""
-    found = {row[field]: row for row in rows}
-    return [found.get(key) for key in keys]
-
-
-def grouped(keys: Sequence[str], rows: list[Row], field: str) -> list[list[Row]]:
-    """Rows grouped per key, in the order of ``keys``, keeping the rows' order."""
-    groups: defaultdict[str, list[Row]] = defaultdict(list)
-    for row in rows:
-        groups[row[field]].append(row)
-    return [groups.get(key, []) for key in keys]
-
-
-async def load_users(keys: list[str]) -> list[Row | None]:
-    """Users by id."""
-    return by_key(keys, await select_rows(User, USER_COLUMNS, any_of(User.id, keys)))
-
-
-async def load_projects(keys: list[str]) -> list[Row | None]:
-    """Projects by id."""
-    return by_key(keys, await select_rows(Project, PROJECT_COLUMNS, any_of(Project.id, keys)))
-
-
-async def load_tribes(keys: list[str]) -> list[Row | None]:
-    """Tribes by id."""
-    return by_key(keys, await select_rows(Tribe, TRIBE_COLUMNS, any_of(Tribe.id, keys)))
-
-
-async def load_skills_by_user(keys: list[str]) -> list[list[Row]]:
-    """Each user's skills, in the order they were added."""
-    rows = await select_rows(
-        UserSkill,
-        SKILLS_BY_USER_COLUMNS,
-        any_of(UserSkill.user_id, keys),
-        order_by=[asc(UserSkill.added_at), asc(UserSkill.id)],
-    )
-    return grouped(keys, rows, "user_id")
-
-
-async def load_projects_by_owner(keys: list[str]) -> list[list[Row]]:
-    """Each user's own projects, newest first."""
-    rows = await select_rows(
-        Project,
-        PROJECT_COLUMNS,
-        any_of(Project.owner_id, keys),
-        order_by=[desc(Project.created_at), desc(Project.id)],
-    )
-    return grouped(keys, rows, "owner_id")
-
-
-async def load_tribes_by_member(keys: list[str]) -> list[list[Row]]:
-    """The tribes each user is an active member of (owners included), by name."""
-    rows = await select_rows(
-        TribeMember,
-        TRIBES_BY_MEMBER_COLUMNS,
-        any_of(TribeMember.user_id, keys),
-        TribeMember.status == MemberStatus.ACTIVE.value,
-        order_by=[asc(TRIBE_NAME_VIA_MEMBER)],
-    )
-    return grouped(keys, rows, "user_id")
-
-
-async def load_collaborators_by_project(keys: list[str]) -> list[list[Row]]:
-    """Each project's collaborator rows, in invitation order."""
-    rows = await select_rows(
-        ProjectCollaborator,
-        ProjectCollaborator.all_columns(),
-        any_of(ProjectCollaborator.project_id, keys),
-        order_by=[asc(ProjectCollaborator.invited_at), asc(ProjectCollaborator.id)],
-    )
-    return grouped(keys, rows, "project_id")
-
-
-async def load_members_by_tribe(keys: list[str]) -> list[list[Row]]:
-    """Each tribe's membership rows: owners first ('owner' > 'member'), then by request time."""
-    rows = await select_rows(
-        TribeMember,
-        TribeMember.all_columns(),
-        any_of(TribeMember.tribe_id, keys),
-        order_by=[desc(TribeMember.role), asc(TribeMember.requested_at), asc(TribeMember.id)],
-    )
-    return grouped(keys, rows, "tribe_id")
-
-
-async def load_open_roles_by_tribe(keys: list[str]) -> list[list[Row]]:
-    """Each tribe's open roles, by title."""
-    rows = await select_rows(
-        TribeOpenRole,
-        TribeOpenRole.all_columns(),
-        any_of(TribeOpenRole.tribe_id, keys),
-        order_by=[asc(TribeOpenRole.title), asc(TribeOpenRole.id)],
-    )
-    return grouped(keys, rows, "tribe_id")
-
-
-def _loader(load: Callable[[list[str]], Awaitable[list[Any]]]) -> DataLoader[str, Any]:
-    return DataLoader(load_fn=load)
+LoadFn = Callable[[list[str]], Awaitable[list[Any]]]
 
 
 class Loaders:
     """The DataLoaders of one request.
 
-    Rows by id are batched per *relation* (``users("project.owner")``), not in one
-    loader per table: a shared loader merges the loads of sibling branches only when
-    their parents happen to arrive in the same tick, so the statement count of a
-    query would depend on database timing. Per relation it is fixed: one statement
-    per relation and level that the page touches.
+    Rows by id are batched per *relation* (``users(Relation.PROJECT_OWNER)``), not
+    in one loader per table: a shared loader merges the loads of sibling branches
+    only when their parents happen to arrive in the same tick, so the statement
+    count of a query would depend on database timing. Per relation it is fixed:
+    one statement per relation and level that the page touches.
     """
 
-    def __init__(self) -> None:
-        self._users: dict[str, DataLoader[str, Row | None]] = {}
-        self._projects: dict[str, DataLoader[str, Row | None]] = {}
-        self._tribes: dict[str, DataLoader[str, Row | None]] = {}
-        self.skills_by_user = _loader(load_skills_by_user)
-        self.projects_by_owner = _loader(load_projects_by_owner)
-        self.tribes_by_member = _loader(load_tribes_by_member)
-        self.collaborators_by_project = _loader(load_collaborators_by_project)
-        self.members_by_tribe = _loader(load_members_by_tribe)
-        self.open_roles_by_tribe = _loader(load_open_roles_by_tribe)
+    def __init__(self, engine: TribeEngine) -> None:
+        self._engine = engine
+        self._by_relation: dict[Relation, DataLoader[str, Any]] = {}
 
-    def users(self, relation: str) -> DataLoader[str, Row | None]:
-        """Users by id, for one relation (e.g. ``"project.owner"``)."""
-        return _for_relation(self._users, relation, load_users)
+    def _loader(self, relation: Relation, load: LoadFn) -> DataLoader[str, Any]:
+        loader = self._by_relation.get(relation)
+        if loader is None:
+            loader = self._by_relation[relation] = DataLoader(load_fn=load)
+        return loader
 
-    def projects(self, relation: str) -> DataLoader[str, Row | None]:
+    def _by_id(self, relation: Relation, shape: RowShape) -> DataLoader[str, Row | None]:
+        return self._loader(relation, partial(load_by_ids, self._engine, shape))
+
+    def users(self, relation: Relation) -> DataLoader[str, Row | None]:
+        """Users by id, for one relation (e.g. ``Relation.PROJECT_OWNER``)."""
+        return self._by_id(relation, USER)
+
+    def projects(self, relation: Relation) -> DataLoader[str, Row | None]:
         """Projects by id, for one relation."""
-        return _for_relation(self._projects, relation, load_projects)
+        return self._by_id(relation, PROJECT)
 
-    def tribes(self, relation: str) -> DataLoader[str, Row | None]:
+    def tribes(self, relation: Relation) -> DataLoader[str, Row | None]:
         """Tribes by id, for one relation."""
-        return _for_relation(self._tribes, relation, load_tribes)
+        return self._by_id(relation, TRIBE)
 
-
-def _for_relation(
-    loaders: dict[str, DataLoader[str, Row | None]],
-    relation: str,
-    load: Callable[[list[str]], Awaitable[list[Row | None]]],
-) -> DataLoader[str, Row | None]:
-    if relation not in loaders:
-        loaders[relation] = _loader(load)
-    return loaders[relation]
+    def related(self, relation: Relation) -> DataLoader[str, list[Row]]:
+        """Each parent's rows of a to-many relation (``Relation.USER_SKILLS``, ...)."""
+        return self._loader(relation, partial(load_related, self._engine, relation))

@@ -12,12 +12,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, Self, TypeVar
 
 import strawberry
 
+from tribe_service.data_access.pages import ROOT_ALIAS, ListOrder
+from tribe_service.data_access.shapes import Row
+from tribe_service.engine import TribeEngine
 from tribe_service.graphql.errors import ClientError
 
 MAX_PAGE_SIZE = 100
@@ -79,15 +82,17 @@ class Connection(Generic[NodeType]):  # noqa: UP046
     @classmethod
     def from_rows(
         cls,
-        rows: Sequence[dict[str, Any]],
+        rows: Sequence[Row],
         first: int,
-        kind: str,
-        sort_key: Callable[[dict[str, Any]], Sequence[Any]],
-        to_node: Callable[[dict[str, Any]], NodeType],
+        order: ListOrder,
+        to_node: Callable[[Row], NodeType],
     ) -> Self:
         """Build a page from up to ``first + 1`` rows (the extra one only says "more")."""
         page = rows[:first]
-        edges = [Edge(cursor=encode_cursor(kind, sort_key(row)), node=to_node(row)) for row in page]
+        kind = order.cursor_kind
+        edges = [
+            Edge(cursor=encode_cursor(kind, order.sort_key(row)), node=to_node(row)) for row in page
+        ]
         return cls(
             edges=edges,
             page_info=PageInfo(
@@ -138,3 +143,29 @@ def _parse(value: Any, expected: type) -> Any:
     if not isinstance(value, expected):
         raise TypeError(f"expected {expected.__name__}")
     return value
+
+
+def page_arguments(order: ListOrder, first: int, after: str | None) -> list[Any] | None:
+    """The checked page size and the sort key of ``after`` (client errors if invalid)."""
+    check_page_size(first)
+    if after is None:
+        return None
+    return decode_cursor(after, order.cursor_kind, order.key_types)
+
+
+async def fetch_page(
+    engine: TribeEngine,
+    order: ListOrder,
+    first: int,
+    after: str | None,
+    filters: Mapping[str, Any],
+) -> list[Row]:
+    """Up to ``first + 1`` rows of a root list after the ``after`` cursor."""
+    key = page_arguments(order, first, after)
+    sql, args = order.statement(order.shape.select_list(ROOT_ALIAS), filters, key, first + 1)
+    return [order.shape.row(record) for record in await engine.fetch(sql, *args)]
+
+
+def enum_filters(**values: Any) -> dict[str, Any]:
+    """Column filters from optional enum arguments (None: no filter)."""
+    return {column: value.value for column, value in values.items() if value is not None}

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, Connection
-from tribe_service.graphql.queries.newest_first import newest_first_key, newest_first_page
+from tribe_service.data_access import pages
+from tribe_service.graphql.context import Info
+from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, Connection, fetch_page
 from tribe_service.graphql.types.feed_event import FeedEventType
-from tribe_service.tables import FeedEvent
-
-CURSOR_KIND = "feed"
 
 
 @strawberry.type
@@ -18,12 +16,8 @@ class FeedQuery:
 
     @strawberry.field(description="What builders did, newest first.")
     async def feed(
-        self, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[FeedEventType]:
         """A page of feed events."""
-        rows = await newest_first_page(
-            FeedEvent, FeedEvent.all_columns(), first=first, after=after, kind=CURSOR_KIND
-        )
-        return Connection[FeedEventType].from_rows(
-            rows, first, CURSOR_KIND, newest_first_key, FeedEventType.from_row
-        )
+        rows = await fetch_page(info.context.engine, pages.FEED, first, after, {})
+        return Connection[FeedEventType].from_rows(rows, first, pages.FEED, FeedEventType.from_row)

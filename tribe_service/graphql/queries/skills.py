@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
-from tribe_service.graphql.loaders import SKILL_COLUMNS, asc, select_rows
+from tribe_service.data_access import pages
+from tribe_service.data_access.pages import ROOT_ALIAS
+from tribe_service.graphql.context import Info
+from tribe_service.graphql.pagination import enum_filters
 from tribe_service.graphql.types.enums import SkillCategory
 from tribe_service.graphql.types.skill import SkillType
-from tribe_service.tables import Skill
 
 
 @strawberry.type
@@ -17,10 +17,13 @@ class SkillQuery:
     """The skill taxonomy."""
 
     @strawberry.field(description="Skills by category, then name; optionally one category.")
-    async def skills(self, category: SkillCategory | None = None) -> list[SkillType]:
+    async def skills(self, info: Info, category: SkillCategory | None = None) -> list[SkillType]:
         """The whole taxonomy (it is small), or one category of it."""
-        where: list[Any] = [] if category is None else [Skill.category == category.value]
-        rows = await select_rows(
-            Skill, SKILL_COLUMNS, *where, order_by=[asc(Skill.category), asc(Skill.name)]
+        order = pages.SKILLS
+        sql, args = order.statement(
+            order.shape.select_list(ROOT_ALIAS), enum_filters(category=category), None, None
         )
-        return [SkillType.from_row(row) for row in rows]
+        return [
+            SkillType.from_row(dict(record))
+            for record in await info.context.engine.fetch(sql, *args)
+        ]

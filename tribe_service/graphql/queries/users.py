@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
-from piccolo.columns.combination import WhereRaw
 
-from tribe_service.graphql.loaders import USER_COLUMNS, asc, desc, select_rows
+from tribe_service.data_access import pages
+from tribe_service.data_access.pages import ROOT_ALIAS
+from tribe_service.graphql.context import Info
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
-    check_page_size,
-    decode_cursor,
+    enum_filters,
+    fetch_page,
 )
 from tribe_service.graphql.types.enums import AvailabilityStatus, UserRole
 from tribe_service.graphql.types.user import UserType
-from tribe_service.tables import User
-
-CURSOR_KIND = "builders"
 
 
 @strawberry.type
@@ -26,47 +22,25 @@ class UserQuery:
     """Builders."""
 
     @strawberry.field(description="The builder with this username, if any.")
-    async def user(self, username: str) -> UserType | None:
+    async def user(self, info: Info, username: str) -> UserType | None:
         """One builder by username."""
-        rows = await select_rows(User, USER_COLUMNS, User.username == username)
-        if not rows:
-            return None
-        return UserType.from_row(rows[0])
+        order = pages.USER_BY_USERNAME
+        sql, args = order.statement(
+            order.shape.select_list(ROOT_ALIAS), {"username": username}, None, None
+        )
+        records = await info.context.engine.fetch(sql, *args)
+        return UserType.from_row(order.shape.row(records[0])) if records else None
 
     @strawberry.field(description="Builders by builder score, highest first, then id.")
     async def builders(
         self,
+        info: Info,
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         role: UserRole | None = None,
         availability: AvailabilityStatus | None = None,
     ) -> Connection[UserType]:
         """A page of builders, optionally filtered by role and availability."""
-        check_page_size(first)
-        where: list[Any] = []
-        if role is not None:
-            where.append(User.primary_role == role.value)
-        if availability is not None:
-            where.append(User.availability_status == availability.value)
-        if after is not None:
-            score, user_id = decode_cursor(after, CURSOR_KIND, (float, str))
-            # `score <=` bounds the index range; the rest breaks ties on id.
-            where.append(
-                WhereRaw(
-                    "builder_score <= {} AND (builder_score < {} OR id > {})", score, score, user_id
-                )
-            )
-        rows = await select_rows(
-            User,
-            USER_COLUMNS,
-            *where,
-            order_by=[desc(User.builder_score), asc(User.id)],
-            limit=first + 1,
-        )
-        return Connection[UserType].from_rows(
-            rows,
-            first,
-            CURSOR_KIND,
-            sort_key=lambda row: (row["builder_score"], row["id"]),
-            to_node=UserType.from_row,
-        )
+        filters = enum_filters(primary_role=role, availability_status=availability)
+        rows = await fetch_page(info.context.engine, pages.BUILDERS, first, after, filters)
+        return Connection[UserType].from_rows(rows, first, pages.BUILDERS, UserType.from_row)

@@ -8,16 +8,12 @@ from typing import Annotated, Any, Self
 import strawberry
 from strawberry.scalars import JSON
 
-from tribe_service.graphql.context import Context
+from tribe_service.data_access.relations import Relation
+from tribe_service.graphql.context import Info
 from tribe_service.graphql.types.enums import EventType
 from tribe_service.graphql.types.project import ProjectType
 from tribe_service.graphql.types.tribe import TribeType
 from tribe_service.graphql.types.user import UserType, load_user
-
-Info = strawberry.Info[Context, None]
-
-# Actors and user targets are siblings on the same node: one batch serves both.
-FEED_PEOPLE = "feed_event.people"
 
 FeedTarget = Annotated[
     ProjectType | TribeType | UserType,
@@ -40,20 +36,20 @@ class FeedEventType:
     @strawberry.field(description="The builder who did it.")
     async def actor(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.actor_id, FEED_PEOPLE)
+        return await load_user(info, self.actor_id, Relation.FEED_PEOPLE)
 
     @strawberry.field(description="The project, tribe or builder it was done to (null if gone).")
     async def target(self, info: Info) -> FeedTarget | None:
         """Loaded through the same per-request loaders as every other relation."""
         loaders = info.context.loaders
         if self.target_type == "project":
-            row = await loaders.projects("feed_event.target").load(self.target_id)
+            row = await loaders.projects(Relation.FEED_TARGET_PROJECT).load(self.target_id)
             return ProjectType.from_row(row) if row else None
         if self.target_type == "tribe":
-            row = await loaders.tribes("feed_event.target").load(self.target_id)
+            row = await loaders.tribes(Relation.FEED_TARGET_TRIBE).load(self.target_id)
             return TribeType.from_row(row) if row else None
         if self.target_type == "user":
-            row = await loaders.users(FEED_PEOPLE).load(self.target_id)
+            row = await loaders.users(Relation.FEED_PEOPLE).load(self.target_id)
             return UserType.from_row(row) if row else None
         return None
 

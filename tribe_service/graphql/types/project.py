@@ -8,11 +8,10 @@ from typing import Any, Self
 import strawberry
 from strawberry.scalars import JSON
 
-from tribe_service.graphql.context import Context
+from tribe_service.data_access.relations import Relation
+from tribe_service.graphql.context import Info
 from tribe_service.graphql.types.enums import CollaboratorStatus, ProjectStatus
 from tribe_service.graphql.types.user import UserType, load_user
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(name="Collaborator", description="A builder collaborating on a project.")
@@ -28,7 +27,7 @@ class CollaboratorType:
     @strawberry.field(description="The collaborating builder.")
     async def user(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.user_id, "collaborator.user")
+        return await load_user(info, self.user_id, Relation.COLLABORATOR_USER)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
@@ -64,17 +63,17 @@ class ProjectType:
     @strawberry.field(description="The builder who owns the project.")
     async def owner(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.owner_id, "project.owner")
+        return await load_user(info, self.owner_id, Relation.PROJECT_OWNER)
 
     @strawberry.field(description="Everyone invited to collaborate, in invitation order.")
     async def collaborators(self, info: Info) -> list[CollaboratorType]:
         """Loaded in one batch per request level."""
-        rows = await info.context.loaders.collaborators_by_project.load(str(self.id))
+        rows = await info.context.loaders.related(Relation.PROJECT_COLLABORATORS).load(self.id)
         return [CollaboratorType.from_row(row) for row in rows]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
-        """Wrap a ``projects`` row (see ``loaders.PROJECT_COLUMNS``)."""
+        """Wrap a ``projects`` row (``data_access.shapes.PROJECT``)."""
         return cls(
             id=strawberry.ID(row["id"]),
             title=row["title"],

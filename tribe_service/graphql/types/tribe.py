@@ -8,11 +8,10 @@ from typing import Any, Self
 import strawberry
 from strawberry.scalars import JSON
 
-from tribe_service.graphql.context import Context
+from tribe_service.data_access.relations import Relation
+from tribe_service.graphql.context import Info
 from tribe_service.graphql.types.enums import MemberRole, MemberStatus, TribeStatus
 from tribe_service.graphql.types.user import UserType, load_user
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(name="TribeMember", description="A builder's membership of a tribe.")
@@ -27,7 +26,7 @@ class TribeMemberType:
     @strawberry.field(description="The member.")
     async def user(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.user_id, "tribe_member.user")
+        return await load_user(info, self.user_id, Relation.MEMBER_USER)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
@@ -76,23 +75,23 @@ class TribeType:
     @strawberry.field(description="The builder who owns the tribe.")
     async def owner(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.owner_id, "tribe.owner")
+        return await load_user(info, self.owner_id, Relation.TRIBE_OWNER)
 
     @strawberry.field(description="Memberships of every status: owners first.")
     async def members(self, info: Info) -> list[TribeMemberType]:
         """Loaded in one batch per request level."""
-        rows = await info.context.loaders.members_by_tribe.load(str(self.id))
+        rows = await info.context.loaders.related(Relation.TRIBE_MEMBERS).load(self.id)
         return [TribeMemberType.from_row(row) for row in rows]
 
     @strawberry.field(description="Roles the tribe is looking for, by title.")
     async def open_roles(self, info: Info) -> list[OpenRoleType]:
         """Loaded in one batch per request level."""
-        rows = await info.context.loaders.open_roles_by_tribe.load(str(self.id))
+        rows = await info.context.loaders.related(Relation.TRIBE_OPEN_ROLES).load(self.id)
         return [OpenRoleType.from_row(row) for row in rows]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
-        """Wrap a ``tribes`` row (see ``loaders.TRIBE_COLUMNS``)."""
+        """Wrap a ``tribes`` row (``data_access.shapes.TRIBE``)."""
         return cls(
             id=strawberry.ID(row["id"]),
             name=row["name"],

@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 import strawberry
 from strawberry.scalars import JSON
 
-from tribe_service.graphql.context import Context
+from tribe_service.data_access.relations import Relation
+from tribe_service.graphql.context import Info
 from tribe_service.graphql.types.enums import AvailabilityStatus, UserRole
 from tribe_service.graphql.types.skill import SkillType
 
 if TYPE_CHECKING:
     from tribe_service.graphql.types.project import ProjectType
     from tribe_service.graphql.types.tribe import TribeType
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(name="User", description="A builder.")
@@ -47,7 +46,7 @@ class UserType:
     @strawberry.field(description="The builder's skills, in the order they were added.")
     async def skills(self, info: Info) -> list[SkillType]:
         """Loaded in one batch per request level."""
-        rows = await info.context.loaders.skills_by_user.load(self.id)
+        rows = await info.context.loaders.related(Relation.USER_SKILLS).load(self.id)
         return [SkillType.from_row(row) for row in rows]
 
     @strawberry.field(description="Projects this builder owns, newest first.")
@@ -57,7 +56,7 @@ class UserType:
         """Loaded in one batch per request level."""
         from tribe_service.graphql.types.project import ProjectType
 
-        rows = await info.context.loaders.projects_by_owner.load(self.id)
+        rows = await info.context.loaders.related(Relation.USER_PROJECTS).load(self.id)
         return [ProjectType.from_row(row) for row in rows]
 
     @strawberry.field(description="Tribes this builder is an active member of, by name.")
@@ -67,12 +66,12 @@ class UserType:
         """Loaded in one batch per request level."""
         from tribe_service.graphql.types.tribe import TribeType
 
-        rows = await info.context.loaders.tribes_by_member.load(self.id)
+        rows = await info.context.loaders.related(Relation.USER_TRIBES).load(self.id)
         return [TribeType.from_row(row) for row in rows]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
-        """Wrap a ``users`` row (see ``loaders.USER_COLUMNS``)."""
+        """Wrap a ``users`` row (``data_access.shapes.USER``)."""
         role = row["primary_role"]
         return cls(
             id=strawberry.ID(row["id"]),
@@ -93,7 +92,7 @@ class UserType:
         )
 
 
-async def load_user(info: Info, user_id: str, relation: str) -> UserType:
+async def load_user(info: Info, user_id: str, relation: Relation) -> UserType:
     """The user ``user_id`` (a foreign key, so it exists), batched with ``relation``'s loads."""
     row = await info.context.loaders.users(relation).load(user_id)
     if row is None:  # only if the row vanished mid-request
