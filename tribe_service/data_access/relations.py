@@ -45,8 +45,8 @@ class Relation(StrEnum):
     TRIBE_OWNER = "tribe.owner"
     COLLABORATOR_USER = "collaborator.user"
     MEMBER_USER = "tribe_member.user"
-    # Actors and user targets are siblings on the same node: one batch serves both.
-    FEED_PEOPLE = "feed_event.people"
+    FEED_ACTOR = "feed_event.actor"
+    FEED_TARGET_USER = "feed_event.target.user"
     FEED_TARGET_PROJECT = "feed_event.target.project"
     FEED_TARGET_TRIBE = "feed_event.target.tribe"
     QUERY_PROJECT = "query.project"
@@ -121,7 +121,8 @@ TO_ONE: dict[Relation, ToOne] = {
     Relation.TRIBE_OWNER: ToOne(USER, "owner_id"),
     Relation.COLLABORATOR_USER: ToOne(USER, "user_id"),
     Relation.MEMBER_USER: ToOne(USER, "user_id"),
-    Relation.FEED_PEOPLE: ToOne(USER, "actor_id"),
+    Relation.FEED_ACTOR: ToOne(USER, "actor_id"),
+    Relation.FEED_TARGET_USER: ToOne(USER, "target_id"),
     Relation.FEED_TARGET_PROJECT: ToOne(PROJECT, "target_id"),
     Relation.FEED_TARGET_TRIBE: ToOne(TRIBE, "target_id"),
 }

@@ -25,6 +25,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from tribe_service.config import Settings
+from tribe_service.graphql.compiled.executor import CompiledExecutor
 from tribe_service.graphql.errors import DatabaseErrors, is_unexpected, mask_unexpected_errors
 from tribe_service.graphql.queries.feed import FeedQuery
 from tribe_service.graphql.queries.health import HealthQuery
@@ -88,10 +89,15 @@ class TribeSchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
-    """The schema, configured for ``settings.environment``."""
+def build_schema(settings: Settings, *, compiled: bool = True) -> strawberry.Schema:
+    """The schema, configured for ``settings.environment``.
+
+    ``compiled=False`` answers every operation with Strawberry's resolvers (the
+    differential tests compare both).
+    """
     return TribeSchema(
         query=Query,
         extensions=build_extensions(settings),
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+        execution_context_class=CompiledExecutor if compiled else None,
     )

@@ -36,7 +36,7 @@ class FeedEventType:
     @strawberry.field(description="The builder who did it.")
     async def actor(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.actor_id, Relation.FEED_PEOPLE)
+        return await load_user(info, self.actor_id, Relation.FEED_ACTOR)
 
     @strawberry.field(description="The project, tribe or builder it was done to (null if gone).")
     async def target(self, info: Info) -> FeedTarget | None:
@@ -49,7 +49,8 @@ class FeedEventType:
             row = await loaders.tribes(Relation.FEED_TARGET_TRIBE).load(self.target_id)
             return TribeType.from_row(row) if row else None
         if self.target_type == "user":
-            row = await loaders.users(Relation.FEED_PEOPLE).load(self.target_id)
+            # Actors and user targets are siblings on the same node: one batch serves both.
+            row = await loaders.users(Relation.FEED_ACTOR).load(self.target_id)
             return UserType.from_row(row) if row else None
         return None
 

@@ -1,0 +1,137 @@
+"""What the planner knows about the schema: GraphQL types bound to row shapes and relations.
+
+Plain fields of a bound type are read from the column of their Python name
+(which must be in the shape); the fields listed here are relations, root lists
+and lookups, or computed. Anything else makes the planner fall back to the
+resolvers, so a field added to the schema is answered correctly before it is
+bound here, only slower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from tribe_service.data_access import pages
+from tribe_service.data_access.pages import ListOrder
+from tribe_service.data_access.relations import TO_MANY, TO_ONE, Relation, ToMany, ToOne
+from tribe_service.data_access.shapes import (
+    COLLABORATOR,
+    FEED_EVENT,
+    OPEN_ROLE,
+    PROJECT,
+    SKILL,
+    TRIBE,
+    TRIBE_MEMBER,
+    USER,
+    RowShape,
+)
+
+
+@dataclass(frozen=True)
+class Polymorphic:
+    """A union field: the member is chosen by the ``discriminator`` column's value."""
+
+    discriminator: str
+    members: Mapping[str, tuple[str, Relation]]  # discriminator value -> (type, relation)
+
+
+@dataclass(frozen=True)
+class TypeBinding:
+    """A GraphQL object type read from rows of ``shape``."""
+
+    shape: RowShape
+    relations: Mapping[str, Relation] = field(default_factory=dict)
+    unions: Mapping[str, Polymorphic] = field(default_factory=dict)
+    # Fields only their owner may read: field -> (column, owner id column).
+    private: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RootList:
+    """A root field answering a page (``connection``) or a whole list of ``order``'s rows.
+
+    ``filters`` maps an argument to the column it must equal (when not null).
+    """
+
+    order: ListOrder
+    node_type: str
+    connection: bool
+    filters: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RootLookup:
+    """A root field answering the row whose ``column`` equals the argument ``argument``."""
+
+    shape: RowShape
+    node_type: str
+    argument: str
+    column: str
+
+
+TYPES: dict[str, TypeBinding] = {
+    "User": TypeBinding(
+        USER,
+        relations={
+            "skills": Relation.USER_SKILLS,
+            "projects": Relation.USER_PROJECTS,
+            "tribes": Relation.USER_TRIBES,
+        },
+        private={"email": ("email", "id")},
+    ),
+    "Skill": TypeBinding(SKILL),
+    "Project": TypeBinding(
+        PROJECT,
+        relations={
+            "owner": Relation.PROJECT_OWNER,
+            "collaborators": Relation.PROJECT_COLLABORATORS,
+        },
+    ),
+    "Collaborator": TypeBinding(COLLABORATOR, relations={"user": Relation.COLLABORATOR_USER}),
+    "Tribe": TypeBinding(
+        TRIBE,
+        relations={
+            "owner": Relation.TRIBE_OWNER,
+            "members": Relation.TRIBE_MEMBERS,
+            "openRoles": Relation.TRIBE_OPEN_ROLES,
+        },
+    ),
+    "TribeMember": TypeBinding(TRIBE_MEMBER, relations={"user": Relation.MEMBER_USER}),
+    "OpenRole": TypeBinding(OPEN_ROLE),
+    "FeedEvent": TypeBinding(
+        FEED_EVENT,
+        relations={"actor": Relation.FEED_ACTOR},
+        unions={
+            "target": Polymorphic(
+                "target_type",
+                {
+                    "project": ("Project", Relation.FEED_TARGET_PROJECT),
+                    "tribe": ("Tribe", Relation.FEED_TARGET_TRIBE),
+                    "user": ("User", Relation.FEED_TARGET_USER),
+                },
+            )
+        },
+    ),
+}
+
+ROOTS: dict[str, RootList | RootLookup] = {
+    "feed": RootList(pages.FEED, "FeedEvent", connection=True),
+    "builders": RootList(
+        pages.BUILDERS,
+        "User",
+        connection=True,
+        filters={"role": "primary_role", "availability": "availability_status"},
+    ),
+    "projects": RootList(pages.PROJECTS, "Project", connection=True, filters={"status": "status"}),
+    "tribes": RootList(pages.TRIBES, "Tribe", connection=True, filters={"status": "status"}),
+    "skills": RootList(pages.SKILLS, "Skill", connection=False, filters={"category": "category"}),
+    "user": RootLookup(USER, "User", argument="username", column="username"),
+    "project": RootLookup(PROJECT, "Project", argument="id", column="id"),
+    "tribe": RootLookup(TRIBE, "Tribe", argument="id", column="id"),
+}
+
+
+def relation_spec(relation: Relation) -> ToOne | ToMany:
+    """The SQL declaration of ``relation``."""
+    return TO_ONE.get(relation) or TO_MANY[relation]

@@ -1,0 +1,122 @@
+"""Readers: small functions that turn a record of a plan's statement into answer values.
+
+A plan is a tree of readers built once per operation; answering runs them over
+the records, with no resolver call, ``Info`` or awaitable per field. Each value is
+converted exactly as graphql-core serializes it (enum names, ISO dates, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from graphql import GraphQLEnumType, GraphQLNonNull, GraphQLOutputType, GraphQLScalarType
+
+# A reader takes a record (an asyncpg Record or a nested tuple) and the request's context.
+Reader = Callable[[Sequence[Any], Any], Any]
+Convert = Callable[[Any], Any]
+
+
+class Unsupported(Exception):
+    """The planner cannot compile this operation; the resolvers answer it."""
+
+
+class MissingRow(LookupError):
+    """A row that a non-null relation points to is gone (only mid-request deletes)."""
+
+
+def _decode_json(value: Any) -> Any:
+    return msgspec.json.decode(value) if isinstance(value, str) else value
+
+
+_SCALARS: dict[str, Convert | None] = {
+    "ID": None,
+    "String": None,
+    "Int": None,
+    "Boolean": None,
+    "Float": float,
+    "DateTime": datetime.isoformat,
+    "JSON": _decode_json,
+}
+
+
+def converter(output_type: GraphQLOutputType) -> Convert | None:
+    """How a column value becomes what graphql-core would serialize (None: as it is)."""
+    named = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
+    if isinstance(named, GraphQLEnumType):
+        names = {value.value: name for name, value in named.values.items()}
+        return names.__getitem__
+    if isinstance(named, GraphQLScalarType) and named.name in _SCALARS:
+        return _SCALARS[named.name]
+    raise Unsupported(f"output type {output_type}")
+
+
+def constant(value: Any) -> Reader:
+    """Always ``value`` (``__typename``)."""
+    return lambda record, context: value
+
+
+def column(index: int, convert: Convert | None) -> Reader:
+    """The record's ``index``-th value, converted unless null."""
+    if convert is None:
+        return lambda record, context: record[index]
+
+    def read(record: Sequence[Any], context: Any) -> Any:
+        value = record[index]
+        return None if value is None else convert(value)
+
+    return read
+
+
+def private(index: int, owner_index: int) -> Reader:
+    """The value only for the viewer whose id is the record's ``owner_index``-th value."""
+
+    def read(record: Sequence[Any], context: Any) -> Any:
+        if context.current_user_id == record[owner_index]:
+            return record[index]
+        return None
+
+    return read
+
+
+def obj(fields: list[tuple[str, Reader]]) -> Reader:
+    """A dict of response keys to their readers' values."""
+
+    def read(record: Sequence[Any], context: Any) -> dict[str, Any]:
+        return {key: field(record, context) for key, field in fields}
+
+    return read
+
+
+def one(index: int, item: Reader, nullable: bool) -> Reader:
+    """A nested record (a to-one relation) read by ``item``."""
+
+    def read(record: Sequence[Any], context: Any) -> Any:
+        nested = record[index]
+        if nested is None:
+            if nullable:
+                return None
+            raise MissingRow("a non-null relation's row is missing")
+        return item(nested, context)
+
+    return read
+
+
+def many(index: int, item: Reader) -> Reader:
+    """An array of nested records (a to-many relation), each read by ``item``."""
+    return lambda record, context: [item(nested, context) for nested in record[index]]
+
+
+def either(discriminator: int, members: dict[str, tuple[int, Reader]]) -> Reader:
+    """A union member chosen by the discriminator column (null if none or gone)."""
+
+    def read(record: Sequence[Any], context: Any) -> Any:
+        member = members.get(record[discriminator])
+        if member is None:
+            return None
+        nested = record[member[0]]
+        return None if nested is None else member[1](nested, context)
+
+    return read
