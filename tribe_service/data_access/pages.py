@@ -1,9 +1,9 @@
-"""The root lists and lookups: their orders, filters and keyset conditions.
+"""Lists paged by keyset: their orders, filters, cursors and counts.
 
 A page is ``first + 1`` rows (the extra one only says "more") after a cursor's
-sort key, fetched with a keyset condition on an index, never OFFSET. The
-statement is built here for both the resolvers and the compiled executor; the
-executor passes its own select list (with correlated subqueries).
+sort key, fetched with a keyset condition on an index, never OFFSET. Statements
+are built here for both the resolvers and the compiled executor; the executor
+passes its own select list (with correlated subqueries).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ ROOT_ALIAS = "t"
 
 @dataclass(frozen=True)
 class ListOrder:
-    """A root list: its rows' shape, order, cursor kind and keyset condition.
+    """A list: its rows' shape, order, cursor kind and keyset condition.
 
-    ``after`` is the keyset condition over the sort key ``key_columns``, with
-    ``{0}``, ``{1}``, ... for the cursor's values (each a parameter).
+    SQL templates name the table ``{t}``; ``after`` is the keyset condition over
+    the sort key ``key_columns``, with ``{0}``, ``{1}``, ... for the cursor's values.
     """
 
     shape: RowShape
@@ -37,15 +37,9 @@ class ListOrder:
         """The sort key of a row (what its cursor holds)."""
         return tuple(row[column] for column in self.key_columns)
 
-    def statement(
-        self,
-        select: str,
-        filters: Mapping[str, Any],
-        after: Sequence[Any] | None,
-        limit: int | None,
-    ) -> tuple[str, list[Any]]:
-        """``SELECT select FROM table t WHERE filters AND keyset ORDER BY ... LIMIT``."""
-        args: list[Any] = []
+    def _where(
+        self, filters: Mapping[str, Any], after: Sequence[Any] | None, args: list[Any]
+    ) -> str:
         conditions = []
         for column, value in filters.items():
             args.append(value)
@@ -55,41 +49,62 @@ class ListOrder:
             for value in after:
                 args.append(value)
                 numbers.append(f"${len(args)}")
-            conditions.append(self.after.format(*numbers))
+            conditions.append(self.after.format(*numbers, t=ROOT_ALIAS))
+        return " WHERE " + " AND ".join(conditions) if conditions else ""
+
+    def statement(
+        self,
+        select: str,
+        filters: Mapping[str, Any],
+        after: Sequence[Any] | None,
+        limit: int | None,
+    ) -> tuple[str, list[Any]]:
+        """``SELECT select FROM table t WHERE filters AND keyset ORDER BY ... LIMIT``."""
+        args: list[Any] = []
         sql = f"SELECT {select} FROM {self.shape.table} {ROOT_ALIAS}"
-        if conditions:
-            sql += " WHERE " + " AND ".join(conditions)
-        sql += f" ORDER BY {self.order_by}"
+        sql += self._where(filters, after, args)
+        sql += f" ORDER BY {self.order_by.format(t=ROOT_ALIAS)}"
         if limit is not None:
             args.append(limit)
             sql += f" LIMIT ${len(args)}"
         return sql, args
+
+    def count_statement(self, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        """``SELECT count(*)`` of the whole list with ``filters`` (what ``totalCount`` says)."""
+        args: list[Any] = []
+        where = self._where(filters, None, args)
+        return f"SELECT count(*) FROM {self.shape.table} {ROOT_ALIAS}{where}", args
 
 
 def newest_first(shape: RowShape, cursor_kind: str) -> ListOrder:
     """``(created_at, id)`` descending: ids are time-ordered ULIDs."""
     return ListOrder(
         shape,
-        order_by="t.created_at DESC, t.id DESC",
+        order_by="{t}.created_at DESC, {t}.id DESC",
         cursor_kind=cursor_kind,
         key_columns=("created_at", "id"),
         key_types=(datetime, str),
-        after="(t.created_at, t.id) < ({0}, {1})",
+        after="({t}.created_at, {t}.id) < ({0}, {1})",
     )
 
 
 FEED = newest_first(FEED_EVENT, "feed")
+# A builder's own events (``User.activity``); its rows come from relations.ACTIVITY_SQL.
+ACTIVITY = newest_first(FEED_EVENT, "activity")
 PROJECTS = newest_first(PROJECT, "projects")
 TRIBES = newest_first(TRIBE, "tribes")
 BUILDERS = ListOrder(
     USER,
-    order_by="t.builder_score DESC, t.id",
+    order_by="{t}.builder_score DESC, {t}.id",
     cursor_kind="builders",
     key_columns=("builder_score", "id"),
     key_types=(float, str),
     # `score <=` bounds the index range; the rest breaks ties on id.
-    after="t.builder_score <= {0} AND (t.builder_score < {0} OR t.id > {1})",
+    after="{t}.builder_score <= {0} AND ({t}.builder_score < {0} OR {t}.id > {1})",
 )
-SKILLS = ListOrder(SKILL, order_by="t.category, t.name")
-# Lookups by a unique column: at most one row, no order needed.
-USER_BY_USERNAME = ListOrder(USER, order_by="t.id")
+SKILLS = ListOrder(SKILL, order_by="{t}.category, {t}.name")
+
+
+def lookup_statement(shape: RowShape, column: str, select: str) -> str:
+    """``SELECT select FROM table t WHERE t.column = $1``: a row by a unique column."""
+    return f"SELECT {select} FROM {shape.table} {ROOT_ALIAS} WHERE {ROOT_ALIAS}.{column} = $1"

@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tribe_service.data_access.shapes import (
     COLLABORATOR,
+    FEED_EVENT,
     OPEN_ROLE,
     PROJECT,
     SKILL,
@@ -41,19 +43,21 @@ PARENT_KEY = "parent_key"
 class Relation(StrEnum):
     """Every relation the API follows. Loads of one relation at one level share a batch."""
 
-    PROJECT_OWNER = "project.owner"
-    TRIBE_OWNER = "tribe.owner"
-    COLLABORATOR_USER = "collaborator.user"
-    MEMBER_USER = "tribe_member.user"
-    FEED_ACTOR = "feed_event.actor"
-    FEED_TARGET_USER = "feed_event.target.user"
-    FEED_TARGET_PROJECT = "feed_event.target.project"
-    FEED_TARGET_TRIBE = "feed_event.target.tribe"
     QUERY_PROJECT = "query.project"
     QUERY_TRIBE = "query.tribe"
+    PROJECT_OWNER = "project.owner"
+    COLLABORATOR_USER = "collaborator.user"
+    COLLABORATION_PROJECT = "collaboration.project"
+    TRIBE_OWNER = "tribe.owner"
+    TRIBE_MEMBER_USER = "tribe_member.user"
+    # Actors and user targets are siblings on the same node: one batch serves both.
+    FEED_PEOPLE = "feed_event.people"
+    FEED_TARGET = "feed_event.target"
     USER_SKILLS = "user.skills"
     USER_PROJECTS = "user.projects"
     USER_TRIBES = "user.tribes"
+    USER_COLLABORATIONS = "user.collaborations"
+    USER_ACTIVITY = "user.activity"
     PROJECT_COLLABORATORS = "project.collaborators"
     TRIBE_MEMBERS = "tribe.members"
     TRIBE_OPEN_ROLES = "tribe.open_roles"
@@ -67,8 +71,11 @@ class ToOne:
     foreign_key: str
 
     def correlated(self, select: str, t: str, parent: str) -> str:
-        """A scalar subquery selecting ``select`` (over alias ``t``) for the parent row."""
-        return f"SELECT {select} FROM {self.shape.table} {t} WHERE {t}.id = {parent}.{self.foreign_key}"
+        """A subquery selecting ``select`` (over alias ``t``) for the parent row."""
+        return (
+            f"SELECT {select} FROM {self.shape.table} {t}"
+            f" WHERE {t}.id = {parent}.{self.foreign_key}"
+        )
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,8 @@ class ToMany:
     """Rows of ``shape`` belonging to a parent row, in a fixed order.
 
     ``source`` is the FROM clause (target ``{t}``, maybe a junction ``{j}``),
-    ``key`` the expression holding the parent's id, ``where`` an extra condition.
+    ``key`` the expression holding the parent's id, ``where`` a fixed condition,
+    ``status`` the column a ``status`` argument filters on (if the relation takes one).
     """
 
     shape: RowShape
@@ -84,31 +92,55 @@ class ToMany:
     key: str
     order_by: str
     where: str = ""
+    status: str = ""
 
-    def _fill(self, text: str, t: str, j: str) -> str:
-        return text.format(t=t, j=j)
-
-    def batched(self) -> str:
-        """``SELECT key AS parent_key, shape columns ... WHERE key = ANY($1)``."""
-        t, j = "t", "j"
-        condition = f"{self._fill(self.key, t, j)} = ANY($1)"
+    def _conditions(self, key: str, t: str, j: str, status: str | None) -> str:
+        conditions = [f"{self.key} = {key}"]
         if self.where:
-            condition += f" AND {self._fill(self.where, t, j)}"
+            conditions.append(self.where)
+        if status is not None:
+            conditions.append(f"{self.status} = {status}")
+        return " AND ".join(conditions).format(t=t, j=j)
+
+    def batched(self, with_status: bool) -> str:
+        """``SELECT key AS parent_key, columns ... WHERE key = ANY($1) [AND status = $2]``."""
+        t, j = "t", "j"
+        condition = self._conditions("ANY($1)", t, j, "$2" if with_status else None)
         return (
-            f"SELECT {self._fill(self.key, t, j)} AS {PARENT_KEY}, {self.shape.select_list(t)}"
-            f" FROM {self._fill(self.source, t, j)} WHERE {condition}"
-            f" ORDER BY {self._fill(self.order_by, t, j)}"
+            f"SELECT {self.key.format(t=t, j=j)} AS {PARENT_KEY}, {self.shape.select_list(t)}"
+            f" FROM {self.source.format(t=t, j=j)} WHERE {condition}"
+            f" ORDER BY {self.order_by.format(t=t, j=j)}"
         )
 
-    def correlated(self, select: str, t: str, parent: str) -> str:
-        """The rows for the parent row ``parent``, as ``SELECT select ... ORDER BY``."""
+    def correlated(
+        self,
+        select: str,
+        t: str,
+        parent: str,
+        status: str | None = None,
+        limit: int | None = None,
+        condition: str = "",
+    ) -> str:
+        """The rows of the parent row ``parent``, ``ORDER BY`` the relation's order.
+
+        ``status`` is an SQL literal; ``condition`` an extra one over ``t``.
+        """
         j = f"j{t}"
-        condition = f"{self._fill(self.key, t, j)} = {parent}.id"
-        if self.where:
-            condition += f" AND {self._fill(self.where, t, j)}"
+        where = self._conditions(f"{parent}.id", t, j, status)
+        if condition:
+            where += f" AND {condition}"
+        sql = (
+            f"SELECT {select} FROM {self.source.format(t=t, j=j)} WHERE {where}"
+            f" ORDER BY {self.order_by.format(t=t, j=j)}"
+        )
+        return sql if limit is None else f"{sql} LIMIT {int(limit)}"
+
+    def count(self, t: str, parent: str) -> str:
+        """``SELECT count(*)`` of the parent row's rows (no status filter, no limit)."""
+        j = f"j{t}"
         return (
-            f"SELECT {select} FROM {self._fill(self.source, t, j)} WHERE {condition}"
-            f" ORDER BY {self._fill(self.order_by, t, j)}"
+            f"SELECT count(*) FROM {self.source.format(t=t, j=j)}"
+            f" WHERE {self._conditions(f'{parent}.id', t, j, None)}"
         )
 
 
@@ -120,11 +152,16 @@ TO_ONE: dict[Relation, ToOne] = {
     Relation.PROJECT_OWNER: ToOne(USER, "owner_id"),
     Relation.TRIBE_OWNER: ToOne(USER, "owner_id"),
     Relation.COLLABORATOR_USER: ToOne(USER, "user_id"),
-    Relation.MEMBER_USER: ToOne(USER, "user_id"),
-    Relation.FEED_ACTOR: ToOne(USER, "actor_id"),
-    Relation.FEED_TARGET_USER: ToOne(USER, "target_id"),
-    Relation.FEED_TARGET_PROJECT: ToOne(PROJECT, "target_id"),
-    Relation.FEED_TARGET_TRIBE: ToOne(TRIBE, "target_id"),
+    Relation.COLLABORATION_PROJECT: ToOne(PROJECT, "project_id"),
+    Relation.TRIBE_MEMBER_USER: ToOne(USER, "user_id"),
+    Relation.FEED_PEOPLE: ToOne(USER, "actor_id"),
+}
+
+# What a feed event's target is, by ``target_type``.
+FEED_TARGETS: dict[str, ToOne] = {
+    "project": ToOne(PROJECT, "target_id"),
+    "tribe": ToOne(TRIBE, "target_id"),
+    "user": ToOne(USER, "target_id"),
 }
 
 TO_MANY: dict[Relation, ToMany] = {
@@ -144,21 +181,37 @@ TO_MANY: dict[Relation, ToMany] = {
         where=f"{{j}}.status = '{MemberStatus.ACTIVE.value}'",
         order_by="{t}.name, {t}.id",
     ),
+    Relation.USER_COLLABORATIONS: ToMany(
+        COLLABORATOR,
+        _table(COLLABORATOR),
+        key="{t}.user_id",
+        order_by="{t}.invited_at DESC, {t}.id DESC",
+        status="{t}.status",
+    ),
     Relation.PROJECT_COLLABORATORS: ToMany(
         COLLABORATOR,
         _table(COLLABORATOR),
         key="{t}.project_id",
         order_by="{t}.invited_at, {t}.id",
+        status="{t}.status",
     ),
-    # Owners first ('owner' > 'member'), then by request time.
+    # Owners first ('owner' sorts after 'member', hence descending), then by request time.
     Relation.TRIBE_MEMBERS: ToMany(
         TRIBE_MEMBER,
         _table(TRIBE_MEMBER),
         key="{t}.tribe_id",
         order_by="{t}.role DESC, {t}.requested_at, {t}.id",
+        status="{t}.status",
     ),
     Relation.TRIBE_OPEN_ROLES: ToMany(
         OPEN_ROLE, _table(OPEN_ROLE), key="{t}.tribe_id", order_by="{t}.title, {t}.id"
+    ),
+    # Batched by ACTIVITY_SQL below (a top-N per actor); correlated by the compiled executor.
+    Relation.USER_ACTIVITY: ToMany(
+        FEED_EVENT,
+        _table(FEED_EVENT),
+        key="{t}.actor_id",
+        order_by="{t}.created_at DESC, {t}.id DESC",
     ),
 }
 
@@ -178,11 +231,44 @@ async def load_by_ids(
 
 
 async def load_related(
-    engine: TribeEngine, relation: Relation, keys: Sequence[str]
+    engine: TribeEngine, relation: Relation, keys: Sequence[str], status: str | None = None
 ) -> list[list[Row]]:
-    """Each key's rows of a to-many ``relation``, in the order of ``keys``."""
+    """Each key's rows of a to-many ``relation`` (of ``status`` if given), in ``keys`` order."""
     spec = TO_MANY[relation]
+    args: list[Any] = [list(keys)] if status is None else [list(keys), status]
     groups: defaultdict[str, list[Row]] = defaultdict(list)
-    for record in await engine.fetch(spec.batched(), list(keys)):
+    for record in await engine.fetch(spec.batched(status is not None), *args):
         groups[record[PARENT_KEY]].append(spec.shape.row(record))
     return [groups.get(key, []) for key in keys]
+
+
+# A builder's activity: their feed events, newest first (a LATERAL top-N per actor).
+ACTIVITY_SQL = f"""
+SELECT {FEED_EVENT.select_list("e")} FROM unnest($1::varchar[]) AS actor(id)
+CROSS JOIN LATERAL (
+    SELECT * FROM feed_events
+    WHERE actor_id = actor.id AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
+    ORDER BY created_at DESC, id DESC
+    LIMIT $4
+) AS e
+"""
+ACTIVITY_COUNT_SQL = (
+    "SELECT actor_id, count(*) AS n FROM feed_events WHERE actor_id = ANY($1) GROUP BY actor_id"
+)
+
+
+async def load_activity(
+    engine: TribeEngine, keys: Sequence[str], after: tuple[datetime, str] | None, limit: int
+) -> list[list[Row]]:
+    """Each user's feed events after the keyset position ``after``, newest first, ``limit`` each."""
+    created_at, event_id = after or (None, None)
+    groups: defaultdict[str, list[Row]] = defaultdict(list)
+    for record in await engine.fetch(ACTIVITY_SQL, list(keys), created_at, event_id, limit):
+        groups[record["actor_id"]].append(FEED_EVENT.row(record))
+    return [groups.get(key, []) for key in keys]
+
+
+async def count_activity(engine: TribeEngine, keys: Sequence[str]) -> list[int]:
+    """How many feed events each user is the actor of."""
+    counts = {r["actor_id"]: r["n"] for r in await engine.fetch(ACTIVITY_COUNT_SQL, list(keys))}
+    return [counts.get(key, 0) for key in keys]

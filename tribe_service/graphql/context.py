@@ -32,3 +32,4 @@ class Context:
 
 
 Info = strawberry.Info[Context, None]
+"""The ``info`` argument of every resolver."""

@@ -10,17 +10,44 @@ so cached rows never outlive it. The SQL lives in
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import enum
+from collections.abc import Awaitable, Callable, Hashable
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from tribe_service.data_access.relations import Relation, load_by_ids, load_related
+from tribe_service.data_access import relations
+from tribe_service.data_access.relations import Relation
 from tribe_service.data_access.shapes import PROJECT, TRIBE, USER, Row, RowShape
 from tribe_service.engine import TribeEngine
 
+__all__ = ["Loaders", "Relation"]
+
 LoadFn = Callable[[list[str]], Awaitable[list[Any]]]
+
+
+class LoadersByArguments:
+    """One DataLoader per distinct set of field arguments (a status, a page position).
+
+    Sibling fields with the same arguments share a batch; different arguments
+    cannot, as they are different statements.
+    """
+
+    def __init__(self, load: Callable[..., Awaitable[list[Any]]]) -> None:
+        self._load = load
+        self._loaders: dict[Hashable, DataLoader[str, Any]] = {}
+
+    def __call__(self, *arguments: Hashable) -> DataLoader[str, Any]:
+        """The loader for ``arguments`` (passed to the load function after the keys)."""
+        if arguments not in self._loaders:
+            self._loaders[arguments] = DataLoader(load_fn=partial(self._load, *arguments))
+        return self._loaders[arguments]
+
+
+def _status(status: enum.Enum | None) -> str | None:
+    return None if status is None else str(status.value)
 
 
 class Loaders:
@@ -35,29 +62,53 @@ class Loaders:
 
     def __init__(self, engine: TribeEngine) -> None:
         self._engine = engine
-        self._by_relation: dict[Relation, DataLoader[str, Any]] = {}
+        self._by_id: dict[tuple[Relation, str], DataLoader[str, Row | None]] = {}
+        self.skills_by_user = self._related(Relation.USER_SKILLS)
+        self.projects_by_owner = self._related(Relation.USER_PROJECTS)
+        self.tribes_by_member = self._related(Relation.USER_TRIBES)
+        self.open_roles_by_tribe = self._related(Relation.TRIBE_OPEN_ROLES)
+        self.collaborators_by_project = LoadersByArguments(
+            partial(self._load_with_status, Relation.PROJECT_COLLABORATORS)
+        )
+        self.collaborations_by_user = LoadersByArguments(
+            partial(self._load_with_status, Relation.USER_COLLABORATIONS)
+        )
+        self.members_by_tribe = LoadersByArguments(
+            partial(self._load_with_status, Relation.TRIBE_MEMBERS)
+        )
+        self.activity_by_actor = LoadersByArguments(self._load_activity)
+        self.activity_count_by_actor: DataLoader[str, int] = DataLoader(
+            load_fn=partial(relations.count_activity, engine)
+        )
 
-    def _loader(self, relation: Relation, load: LoadFn) -> DataLoader[str, Any]:
-        loader = self._by_relation.get(relation)
-        if loader is None:
-            loader = self._by_relation[relation] = DataLoader(load_fn=load)
-        return loader
+    def _related(self, relation: Relation) -> DataLoader[str, list[Row]]:
+        return DataLoader(load_fn=partial(relations.load_related, self._engine, relation))
 
-    def _by_id(self, relation: Relation, shape: RowShape) -> DataLoader[str, Row | None]:
-        return self._loader(relation, partial(load_by_ids, self._engine, shape))
+    async def _load_with_status(
+        self, relation: Relation, status: enum.Enum | None, keys: list[str]
+    ) -> list[list[Row]]:
+        return await relations.load_related(self._engine, relation, keys, _status(status))
+
+    async def _load_activity(
+        self, after: tuple[datetime, str] | None, limit: int, keys: list[str]
+    ) -> list[list[Row]]:
+        return await relations.load_activity(self._engine, keys, after, limit)
+
+    def _rows_by_id(self, relation: Relation, shape: RowShape) -> DataLoader[str, Row | None]:
+        key = (relation, shape.table)
+        if key not in self._by_id:
+            load = partial(relations.load_by_ids, self._engine, shape)
+            self._by_id[key] = DataLoader(load_fn=load)
+        return self._by_id[key]
 
     def users(self, relation: Relation) -> DataLoader[str, Row | None]:
         """Users by id, for one relation (e.g. ``Relation.PROJECT_OWNER``)."""
-        return self._by_id(relation, USER)
+        return self._rows_by_id(relation, USER)
 
     def projects(self, relation: Relation) -> DataLoader[str, Row | None]:
         """Projects by id, for one relation."""
-        return self._by_id(relation, PROJECT)
+        return self._rows_by_id(relation, PROJECT)
 
     def tribes(self, relation: Relation) -> DataLoader[str, Row | None]:
         """Tribes by id, for one relation."""
-        return self._by_id(relation, TRIBE)
-
-    def related(self, relation: Relation) -> DataLoader[str, list[Row]]:
-        """Each parent's rows of a to-many relation (``Relation.USER_SKILLS``, ...)."""
-        return self._loader(relation, partial(load_related, self._engine, relation))
+        return self._rows_by_id(relation, TRIBE)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, Generic, Self, TypeVar
 
 import strawberry
@@ -73,11 +74,23 @@ class Connection(Generic[NodeType]):  # noqa: UP046
 
     edges: list[Edge[NodeType]]
     page_info: PageInfo
+    # Counts the whole list, filters applied; only awaited when a client asks.
+    count_all: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="The page's nodes, when cursors are not needed.")
     def nodes(self) -> list[NodeType]:
         """The nodes of ``edges``, in order."""
         return [edge.node for edge in self.edges]
+
+    @strawberry.field(
+        description=(
+            "How many items the whole list holds, with its filters, on every page alike. "
+            "Counted only when asked: it costs a count on the database."
+        )
+    )
+    async def total_count(self) -> int:
+        """The size of the whole (filtered) list."""
+        return await self.count_all()
 
     @classmethod
     def from_rows(
@@ -86,6 +99,7 @@ class Connection(Generic[NodeType]):  # noqa: UP046
         first: int,
         order: ListOrder,
         to_node: Callable[[Row], NodeType],
+        count_all: Callable[[], Awaitable[int]],
     ) -> Self:
         """Build a page from up to ``first + 1`` rows (the extra one only says "more")."""
         page = rows[:first]
@@ -99,6 +113,7 @@ class Connection(Generic[NodeType]):  # noqa: UP046
                 has_next_page=len(rows) > first,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
+            count_all=count_all,
         )
 
 
@@ -145,25 +160,35 @@ def _parse(value: Any, expected: type) -> Any:
     return value
 
 
-def page_arguments(order: ListOrder, first: int, after: str | None) -> list[Any] | None:
-    """The checked page size and the sort key of ``after`` (client errors if invalid)."""
+def page_position(order: ListOrder, first: int, after: str | None) -> list[Any] | None:
+    """Check the page size; the sort key of ``after`` (client errors if either is invalid)."""
     check_page_size(first)
     if after is None:
         return None
     return decode_cursor(after, order.cursor_kind, order.key_types)
 
 
-async def fetch_page(
+async def count_rows(engine: TribeEngine, order: ListOrder, filters: Mapping[str, Any]) -> int:
+    """How many rows the whole list holds with ``filters``."""
+    sql, args = order.count_statement(filters)
+    return int((await engine.fetch(sql, *args))[0][0])
+
+
+async def fetch_connection[Node](
     engine: TribeEngine,
     order: ListOrder,
+    to_node: Callable[[Row], Node],
     first: int,
     after: str | None,
     filters: Mapping[str, Any],
-) -> list[Row]:
-    """Up to ``first + 1`` rows of a root list after the ``after`` cursor."""
-    key = page_arguments(order, first, after)
-    sql, args = order.statement(order.shape.select_list(ROOT_ALIAS), filters, key, first + 1)
-    return [order.shape.row(record) for record in await engine.fetch(sql, *args)]
+) -> Connection[Node]:
+    """A page of a root list after the ``after`` cursor; ``totalCount`` counts on demand."""
+    position = page_position(order, first, after)
+    sql, args = order.statement(order.shape.select_list(ROOT_ALIAS), filters, position, first + 1)
+    rows = [order.shape.row(record) for record in await engine.fetch(sql, *args)]
+    return Connection[Node].from_rows(
+        rows, first, order, to_node, partial(count_rows, engine, order, filters)
+    )
 
 
 def enum_filters(**values: Any) -> dict[str, Any]:

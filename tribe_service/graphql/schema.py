@@ -1,7 +1,8 @@
 """The GraphQL schema: root query, limits and error handling.
 
-There is no ``Mutation`` type yet: an empty object type is invalid GraphQL, so
-it arrives with the first mutation.
+Root fields are nullable, so one field's error leaves the others' data (the
+GraphQL spec's advice, GitHub's convention). There is no ``Mutation`` type yet:
+an empty object type is invalid GraphQL, so it arrives with the first mutation.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from strawberry.types import ExecutionContext
 
 from tribe_service.config import Settings
 from tribe_service.graphql.compiled.executor import CompiledExecutor
-from tribe_service.graphql.errors import DatabaseErrors, is_unexpected, mask_unexpected_errors
+from tribe_service.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_unexpected
 from tribe_service.graphql.queries.feed import FeedQuery
 from tribe_service.graphql.queries.health import HealthQuery
 from tribe_service.graphql.queries.projects import ProjectQuery
@@ -71,9 +72,9 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
         partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
     ]
     if settings.is_production:
-        extensions += [DisableIntrospection, mask_unexpected_errors]
+        extensions += [DisableIntrospection, MaskUnexpectedErrors]
     # Listed last so it runs first when the operation ends, before any masking.
-    extensions.append(DatabaseErrors)
+    extensions.append(ErrorCodes)
     return extensions
 
 
@@ -92,7 +93,8 @@ class TribeSchema(strawberry.Schema):
 def build_schema(settings: Settings, *, compiled: bool = True) -> strawberry.Schema:
     """The schema, configured for ``settings.environment``.
 
-    ``compiled=False`` answers every operation with Strawberry's resolvers (the
+    Operations run on compiled plans (:mod:`tribe_service.graphql.compiled`);
+    ``compiled=False`` answers every one with Strawberry's resolvers instead (the
     differential tests compare both).
     """
     return TribeSchema(
@@ -101,3 +103,8 @@ def build_schema(settings: Settings, *, compiled: bool = True) -> strawberry.Sch
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
         execution_context_class=CompiledExecutor if compiled else None,
     )
+
+
+schema = build_schema(Settings())
+"""The schema with default settings: its SDL is every environment's (``just schema`` writes it
+to ``schema.graphql``; ``strawberry export-schema tribe_service.graphql.schema:schema``)."""

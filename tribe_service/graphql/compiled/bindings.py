@@ -1,10 +1,11 @@
 """What the planner knows about the schema: GraphQL types bound to row shapes and relations.
 
 Plain fields of a bound type are read from the column of their Python name
-(which must be in the shape); the fields listed here are relations, root lists
-and lookups, or computed. Anything else makes the planner fall back to the
-resolvers, so a field added to the schema is answered correctly before it is
-bound here, only slower.
+(which must be in the shape); a field whose type is one of :data:`JSON_OBJECTS`
+reads the keys of its JSON column. The fields listed here are relations, nested
+pages, unions, root lists and lookups, or private. Anything else makes the
+planner fall back to the resolvers, so a field added to the schema is answered
+correctly before it is bound here, only slower.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from tribe_service.data_access import pages
 from tribe_service.data_access.pages import ListOrder
-from tribe_service.data_access.relations import TO_MANY, TO_ONE, Relation, ToMany, ToOne
+from tribe_service.data_access.relations import FEED_TARGETS, Relation, ToOne
 from tribe_service.data_access.shapes import (
     COLLABORATOR,
     FEED_EVENT,
@@ -27,13 +28,24 @@ from tribe_service.data_access.shapes import (
     RowShape,
 )
 
+# Object types read from a JSON column's keys (``types/json_objects.py``).
+JSON_OBJECTS = frozenset({"ContactLinks", "ProjectLinks", "ImpactMetrics", "FeedEventMetadata"})
+
 
 @dataclass(frozen=True)
 class Polymorphic:
     """A union field: the member is chosen by the ``discriminator`` column's value."""
 
     discriminator: str
-    members: Mapping[str, tuple[str, Relation]]  # discriminator value -> (type, relation)
+    members: Mapping[str, tuple[str, ToOne]]  # discriminator value -> (type, relation)
+
+
+@dataclass(frozen=True)
+class NestedPage:
+    """A connection below a row: a to-many ``relation`` paged in ``order``."""
+
+    relation: Relation
+    order: ListOrder
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,7 @@ class TypeBinding:
 
     shape: RowShape
     relations: Mapping[str, Relation] = field(default_factory=dict)
+    pages: Mapping[str, NestedPage] = field(default_factory=dict)
     unions: Mapping[str, Polymorphic] = field(default_factory=dict)
     # Fields only their owner may read: field -> (column, owner id column).
     private: Mapping[str, tuple[str, str]] = field(default_factory=dict)
@@ -77,7 +90,9 @@ TYPES: dict[str, TypeBinding] = {
             "skills": Relation.USER_SKILLS,
             "projects": Relation.USER_PROJECTS,
             "tribes": Relation.USER_TRIBES,
+            "collaborations": Relation.USER_COLLABORATIONS,
         },
+        pages={"activity": NestedPage(Relation.USER_ACTIVITY, pages.ACTIVITY)},
         private={"email": ("email", "id")},
     ),
     "Skill": TypeBinding(SKILL),
@@ -89,6 +104,9 @@ TYPES: dict[str, TypeBinding] = {
         },
     ),
     "Collaborator": TypeBinding(COLLABORATOR, relations={"user": Relation.COLLABORATOR_USER}),
+    "Collaboration": TypeBinding(
+        COLLABORATOR, relations={"project": Relation.COLLABORATION_PROJECT}
+    ),
     "Tribe": TypeBinding(
         TRIBE,
         relations={
@@ -97,18 +115,18 @@ TYPES: dict[str, TypeBinding] = {
             "openRoles": Relation.TRIBE_OPEN_ROLES,
         },
     ),
-    "TribeMember": TypeBinding(TRIBE_MEMBER, relations={"user": Relation.MEMBER_USER}),
+    "TribeMember": TypeBinding(TRIBE_MEMBER, relations={"user": Relation.TRIBE_MEMBER_USER}),
     "OpenRole": TypeBinding(OPEN_ROLE),
     "FeedEvent": TypeBinding(
         FEED_EVENT,
-        relations={"actor": Relation.FEED_ACTOR},
+        relations={"actor": Relation.FEED_PEOPLE},
         unions={
             "target": Polymorphic(
                 "target_type",
                 {
-                    "project": ("Project", Relation.FEED_TARGET_PROJECT),
-                    "tribe": ("Tribe", Relation.FEED_TARGET_TRIBE),
-                    "user": ("User", Relation.FEED_TARGET_USER),
+                    "project": ("Project", FEED_TARGETS["project"]),
+                    "tribe": ("Tribe", FEED_TARGETS["tribe"]),
+                    "user": ("User", FEED_TARGETS["user"]),
                 },
             )
         },
@@ -130,8 +148,3 @@ ROOTS: dict[str, RootList | RootLookup] = {
     "project": RootLookup(PROJECT, "Project", argument="id", column="id"),
     "tribe": RootLookup(TRIBE, "Tribe", argument="id", column="id"),
 }
-
-
-def relation_spec(relation: Relation) -> ToOne | ToMany:
-    """The SQL declaration of ``relation``."""
-    return TO_ONE.get(relation) or TO_MANY[relation]

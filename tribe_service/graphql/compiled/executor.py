@@ -16,7 +16,7 @@ from typing import Any
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from tribe_service.graphql.compiled.planner import Plan, plan_operation
+from tribe_service.graphql.compiled.planner import Plan, keyed_variables, plan_operation
 from tribe_service.graphql.compiled.readers import Unsupported
 
 logger = logging.getLogger(__name__)
@@ -46,32 +46,83 @@ STATS = ExecutionStats()
 
 
 class PlanCache:
-    """Plans (or the reason there is none) per schema, operation and Boolean variables."""
+    """Plans (or the reason there is none) per schema, operation and keyed variables' values."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._entries: OrderedDict[tuple[Any, ...], tuple[Any, Any, Plan | str]] = OrderedDict()
+        self._keyed: OrderedDict[tuple[int, int], tuple[Any, Any, frozenset[str] | str]] = (
+            OrderedDict()
+        )
+        self._plans: OrderedDict[tuple[Any, ...], tuple[Any, Any, Plan | str]] = OrderedDict()
 
     def get(self, executor: StrawberryGraphQLCoreExecutionContext) -> Plan | str:
         """The plan of the executor's operation, or why it has none."""
+        schema, operation = executor.schema, executor.operation
+        keyed = self._lookup(
+            self._keyed,
+            (id(schema), id(operation)),
+            schema,
+            operation,
+            lambda: _keyed_variables(executor),
+        )
+        if isinstance(keyed, str):
+            return keyed
         variables = executor.variable_values.coerced
-        flags = tuple(sorted((k, v) for k, v in variables.items() if isinstance(v, bool)))
-        key = (id(executor.schema), id(executor.operation), flags)
-        entry = self._entries.get(key)
-        # The entry keeps schema and operation alive, so their ids cannot be reused.
-        if entry is not None and entry[0] is executor.schema and entry[1] is executor.operation:
-            self._entries.move_to_end(key)
-            return entry[2]
         try:
-            plan: Plan | str = plan_operation(
-                executor.schema, executor.fragments, executor.variable_values, executor.operation
-            )
-        except Unsupported as reason:
-            plan = str(reason)
-        self._entries[key] = (executor.schema, executor.operation, plan)
-        if len(self._entries) > self._size:
-            self._entries.popitem(last=False)
-        return plan
+            values = tuple(_hashable(variables.get(name)) for name in sorted(keyed))
+        except TypeError:
+            return "unhashable variables"
+        return self._lookup(
+            self._plans,
+            (id(schema), id(operation), values),
+            schema,
+            operation,
+            lambda: _plan(executor),
+        )
+
+    def _lookup(
+        self,
+        entries: OrderedDict[Any, tuple[Any, Any, Any]],
+        key: Any,
+        schema: Any,
+        operation: Any,
+        make: Any,
+    ) -> Any:
+        entry = entries.get(key)
+        # Entries keep schema and operation alive, so their ids cannot be reused.
+        if entry is not None and entry[0] is schema and entry[1] is operation:
+            entries.move_to_end(key)
+            return entry[2]
+        value = make()
+        entries[key] = (schema, operation, value)
+        if len(entries) > self._size:
+            entries.popitem(last=False)
+        return value
+
+
+def _keyed_variables(executor: StrawberryGraphQLCoreExecutionContext) -> frozenset[str] | str:
+    try:
+        return keyed_variables(executor.operation, executor.fragment_definitions)
+    except Unsupported as reason:
+        return str(reason)
+
+
+def _plan(executor: StrawberryGraphQLCoreExecutionContext) -> Plan | str:
+    try:
+        return plan_operation(
+            executor.schema, executor.fragments, executor.variable_values, executor.operation
+        )
+    except Unsupported as reason:
+        return str(reason)
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((key, _hashable(item)) for key, item in value.items()))
+    hash(value)
+    return value
 
 
 PLANS = PlanCache(PLAN_CACHE_SIZE)
@@ -113,19 +164,17 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
 
 
 async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
-    """The answer's ``data``: each root field's statement on one connection, then its readers."""
+    """The answer's ``data``: every root field's statements on one connection, then readers."""
     context = executor.context_value
-    variables = executor.variable_values
-    prepared = [
-        (root, root.prepare(root.arguments(variables)) if root.prepare else None)
-        for root in plan.roots
-    ]
-    data: dict[str, Any] = {}
-    async with context.engine.connection() as connection:
-        for root, statement in prepared:
-            if statement is None:
-                data[root.key] = root.value
-                continue
-            sql, args, finish = statement
-            data[root.key] = finish(await connection.fetch(sql, *args), context)
-    return data
+    prepared = [(root.key, *root.statements(executor.variable_values)) for root in plan.roots]
+    results: list[list[Any]] = []
+    if any(statements for _, statements, _ in prepared):
+        async with context.engine.connection() as connection:
+            for _, statements, _ in prepared:
+                results.append([await connection.fetch(sql, *args) for sql, args in statements])
+    else:
+        results = [[] for _ in prepared]
+    return {
+        key: finish(result, context)
+        for (key, _, finish), result in zip(prepared, results, strict=True)
+    }

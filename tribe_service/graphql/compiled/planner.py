@@ -1,29 +1,45 @@
 """The planner: a validated operation becomes SQL statements and readers, once.
 
-Each root field becomes one statement. A relation below it becomes a correlated
-subquery of its parent's statement (``(SELECT ROW(...))`` for one row,
-``ARRAY(SELECT ROW(...) ... ORDER BY)`` for many), so the records asyncpg decodes
-already have the answer's shape. Fields are collected with graphql-core's own
-``collect_fields`` (fragments, type conditions, ``@skip``/``@include``), so a plan
-holds for the operation and the values of its Boolean variables.
+Each root field becomes one statement (and one more for ``totalCount``). A
+relation below it becomes a correlated subquery of its parent's statement
+(``(SELECT ROW(...))`` for one row, ``ARRAY(SELECT ROW(...) ... ORDER BY)`` for
+many), so the records asyncpg decodes already have the answer's shape. Fields
+are collected with graphql-core's own ``collect_fields`` (fragments, type
+conditions, ``@skip``/``@include``). Arguments below the root are read when
+planning, so a plan holds for the operation and the values of the variables
+that those arguments and the directives use (:func:`keyed_variables`); root
+arguments are read per request and sent as parameters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from graphql import (
+    DirectiveNode,
+    FieldNode,
+    FragmentSpreadNode,
     GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
+    InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
+    OperationDefinitionNode,
     OperationType,
+    SelectionSetNode,
+    ValueNode,
+    VariableNode,
 )
 from graphql.execution.collect_fields import (
     FieldDetailsList,
@@ -33,19 +49,26 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues, get_argument_values
 
-from tribe_service.data_access.pages import ROOT_ALIAS
-from tribe_service.data_access.relations import ToMany, ToOne
+from tribe_service.data_access.pages import ROOT_ALIAS, ListOrder, lookup_statement
+from tribe_service.data_access.relations import TO_MANY, TO_ONE, Relation, ToMany, ToOne
 from tribe_service.graphql.compiled import readers
 from tribe_service.graphql.compiled.bindings import (
+    JSON_OBJECTS,
     ROOTS,
     TYPES,
+    NestedPage,
     RootList,
     RootLookup,
     TypeBinding,
-    relation_spec,
 )
 from tribe_service.graphql.compiled.readers import Reader, Unsupported
-from tribe_service.graphql.pagination import encode_cursor, page_arguments
+from tribe_service.graphql.errors import ClientError
+from tribe_service.graphql.pagination import check_page_size, encode_cursor, page_position
+
+Statement = tuple[str, list[Any]]
+# A connection part: (page of records, more rows follow, total count or None, context).
+Part = Callable[[Sequence[Any], bool, Any, Any], Any]
+_ENUM_VALUE = re.compile(r"[a-z_]+")
 
 
 class Level:
@@ -59,16 +82,13 @@ class Level:
     def column(self, name: str) -> int:
         """The record index of column ``name`` (selected once however often asked)."""
         if name not in self._columns:
-            self._columns[name] = self._add(f"{self.alias}.{name}")
+            self._columns[name] = self.nested(f"{self.alias}.{name}")
         return self._columns[name]
 
-    def _add(self, expression: str | Callable[[], str]) -> int:
+    def nested(self, expression: str | Callable[[], str]) -> int:
+        """The record index of an expression (a subquery is rendered with the statement)."""
         self._expressions.append(expression)
         return len(self._expressions) - 1
-
-    def nested(self, render: Callable[[], str]) -> int:
-        """The record index of a subquery, rendered when the statement is."""
-        return self._add(render)
 
     def ensure_selects(self) -> None:
         """Select the id if nothing else (``ROW()`` of nothing cannot tell a row from none)."""
@@ -82,18 +102,20 @@ class Level:
 
 @dataclass(frozen=True)
 class RootPlan:
-    """How one root field is answered: a statement (built per request) and a reader."""
+    """How one root field is answered: its statements (made per request) and reader."""
 
     key: str
     field: GraphQLField | None
-    node: Any
-    prepare: Callable[[dict[str, Any]], tuple[str, list[Any], Callable[[Any, Any], Any]]] | None
-    value: Any = None  # the answer when there is no statement (``__typename``)
+    node: FieldNode | None
+    prepare: Callable[[dict[str, Any]], tuple[list[Statement], Callable[[list[Any], Any], Any]]]
 
-    def arguments(self, variables: VariableValues) -> dict[str, Any]:
-        """This field's arguments in this request."""
-        assert self.field is not None
-        return get_argument_values(self.field, self.node, variables)
+    def statements(
+        self, variables: VariableValues
+    ) -> tuple[list[Statement], Callable[[list[Any], Any], Any]]:
+        """This request's statements and how to read their results."""
+        if self.field is None or self.node is None:
+            return self.prepare({})
+        return self.prepare(get_argument_values(self.field, self.node, variables))
 
 
 @dataclass(frozen=True)
@@ -107,11 +129,7 @@ class Planner:
     """Builds the :class:`Plan` of one operation (with the executor's fragments and variables)."""
 
     def __init__(
-        self,
-        schema: GraphQLSchema,
-        fragments: Any,
-        variables: VariableValues,
-        operation: Any,
+        self, schema: GraphQLSchema, fragments: Any, variables: VariableValues, operation: Any
     ) -> None:
         self.schema = schema
         self.fragments = fragments
@@ -151,22 +169,29 @@ class Planner:
         self._aliases += 1
         return Level(f"t{self._aliases}")
 
+    def _arguments(self, field: GraphQLField, details: FieldDetailsList) -> dict[str, Any]:
+        return get_argument_values(field, details[0].node, self.variables)
+
+    def _type(self, name: str) -> GraphQLObjectType:
+        found = self.schema.get_type(name)
+        assert isinstance(found, GraphQLObjectType)
+        return found
+
     # -- root fields -----------------------------------------------------------------
 
     def _root(self, root_type: GraphQLObjectType, key: str, details: FieldDetailsList) -> RootPlan:
         name = details[0].node.name.value
         if name == "__typename":
-            return RootPlan(key, None, None, None, root_type.name)
+            value = root_type.name
+            return RootPlan(key, None, None, lambda arguments: ([], lambda results, c: value))
         binding = ROOTS.get(name)
         field = root_type.fields.get(name)
         if binding is None or field is None:
             raise Unsupported(f"Query.{name}")
-        level = Level(ROOT_ALIAS)
-        node_type = self.schema.get_type(binding.node_type)
-        assert isinstance(node_type, GraphQLObjectType)
+        node_type = self._type(binding.node_type)
         if isinstance(binding, RootLookup):
-            return self._lookup(key, field, details, binding, level, node_type)
-        return self._list(key, field, details, binding, level, node_type)
+            return self._lookup(key, field, details, binding, node_type)
+        return self._list(key, field, details, binding, node_type)
 
     def _lookup(
         self,
@@ -174,21 +199,21 @@ class Planner:
         field: GraphQLField,
         details: FieldDetailsList,
         binding: RootLookup,
-        level: Level,
         node_type: GraphQLObjectType,
     ) -> RootPlan:
         if set(field.args) != {binding.argument}:
             raise Unsupported(f"Query.{key} arguments")
+        level = Level(ROOT_ALIAS)
         node = self._object(node_type, details, level)
-        sql_head = f"SELECT {level.select_list()} FROM {binding.shape.table} {ROOT_ALIAS}"
-        sql = f"{sql_head} WHERE {ROOT_ALIAS}.{binding.column} = $1"
+        sql = lookup_statement(binding.shape, binding.column, level.select_list())
         argument = binding.argument
 
-        def finish(rows: Any, context: Any) -> Any:
+        def finish(results: list[Any], context: Any) -> Any:
+            rows = results[0]
             return node(rows[0], context) if rows else None
 
-        def prepare(arguments: dict[str, Any]) -> tuple[str, list[Any], Any]:
-            return sql, [str(arguments[argument])], finish
+        def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
+            return [(sql, [str(arguments[argument])])], finish
 
         return RootPlan(key, field, details[0].node, prepare)
 
@@ -198,41 +223,45 @@ class Planner:
         field: GraphQLField,
         details: FieldDetailsList,
         binding: RootList,
-        level: Level,
         node_type: GraphQLObjectType,
     ) -> RootPlan:
         known = set(binding.filters) | ({"first", "after"} if binding.connection else set())
         if not set(field.args) <= known:
             raise Unsupported(f"Query.{key} arguments")
-        order = binding.order
-        return_type = _named(field.type)
+        order, filters, level = binding.order, binding.filters, Level(ROOT_ALIAS)
         if binding.connection:
-            assert isinstance(return_type, GraphQLObjectType)
-            read_page = self._connection(return_type, details, level, node_type, binding)
+            connection_type = _named(field.type)
+            assert isinstance(connection_type, GraphQLObjectType)
+            page, counted = self._connection(connection_type, details, level, node_type, order)
         else:
             node = self._object(node_type, details, level)
+            counted = False
 
-            def read_page(rows: Any, first: int, context: Any) -> Any:
+            def page(rows: Sequence[Any], first: int, total: Any, context: Any) -> Any:
                 return [node(row, context) for row in rows]
 
         select = level.select_list()
-        filters = binding.filters
         connection = binding.connection
 
-        def prepare(arguments: dict[str, Any]) -> tuple[str, list[Any], Any]:
+        def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
             values = {
                 column: _plain(arguments[name])
                 for name, column in filters.items()
                 if arguments.get(name) is not None
             }
-            if connection:
-                first = arguments["first"]
-                after = page_arguments(order, first, arguments.get("after"))
-                sql, args = order.statement(select, values, after, first + 1)
-            else:
-                first = 0
-                sql, args = order.statement(select, values, None, None)
-            return sql, args, lambda rows, context: read_page(rows, first, context)
+            first = arguments["first"] if connection else 0
+            position = page_position(order, first, arguments.get("after")) if connection else None
+            statements = [
+                order.statement(select, values, position, first + 1 if connection else None)
+            ]
+            if counted:
+                statements.append(order.count_statement(values))
+
+            def finish(results: list[Any], context: Any) -> Any:
+                total = results[1][0][0] if counted else None
+                return page(results[0], first, total, context)
+
+            return statements, finish
 
         return RootPlan(key, field, details[0].node, prepare)
 
@@ -242,39 +271,41 @@ class Planner:
         details: FieldDetailsList,
         level: Level,
         node_type: GraphQLObjectType,
-        binding: RootList,
-    ) -> Callable[[Any, int, Any], Any]:
-        order = binding.order
+        order: ListOrder,
+    ) -> tuple[Callable[[Sequence[Any], int, Any, Any], Any], bool]:
+        """A page reader over up to ``first + 1`` records, and whether it reads ``totalCount``."""
         kind = order.cursor_kind
         key_indexes = [level.column(column) for column in order.key_columns]
 
         def cursor(record: Sequence[Any]) -> str:
             return encode_cursor(kind, [record[index] for index in key_indexes])
 
-        parts: list[tuple[str, Callable[[Any, bool, Any], Any]]] = []
+        parts: list[tuple[str, Part]] = []
+        counted = False
         for key, sub in self._subfields(connection_type, details).items():
             name = sub[0].node.name.value
             if name == "__typename":
-                parts.append((key, _const_part(connection_type.name)))
+                parts.append((key, _constant_part(connection_type.name)))
+            elif name == "totalCount":
+                counted = True
+                parts.append((key, lambda page, more, total, context: total))
             elif name == "nodes":
                 parts.append((key, _nodes_part(self._object(node_type, sub, level))))
             elif name == "edges":
                 edge_type = _named(connection_type.fields[name].type)
-                assert isinstance(edge_type, GraphQLObjectType)
                 parts.append((key, self._edges(edge_type, sub, level, node_type, cursor)))
             elif name == "pageInfo":
                 info_type = _named(connection_type.fields[name].type)
-                assert isinstance(info_type, GraphQLObjectType)
                 parts.append((key, self._page_info(info_type, sub, cursor)))
             else:
                 raise Unsupported(f"{connection_type.name}.{name}")
 
-        def read(rows: Any, first: int, context: Any) -> dict[str, Any]:
+        def read(rows: Sequence[Any], first: int, total: Any, context: Any) -> dict[str, Any]:
             page = rows[:first]
             more = len(rows) > first
-            return {key: part(page, more, context) for key, part in parts}
+            return {key: part(page, more, total, context) for key, part in parts}
 
-        return read
+        return read, counted
 
     def _edges(
         self,
@@ -283,7 +314,7 @@ class Planner:
         level: Level,
         node_type: GraphQLObjectType,
         cursor: Callable[[Sequence[Any]], str],
-    ) -> Callable[[Any, bool, Any], Any]:
+    ) -> Part:
         fields: list[tuple[str, Reader]] = []
         for key, sub in self._subfields(edge_type, details).items():
             name = sub[0].node.name.value
@@ -296,26 +327,26 @@ class Planner:
             else:
                 raise Unsupported(f"{edge_type.name}.{name}")
         edge = readers.obj(fields)
-        return lambda page, more, context: [edge(record, context) for record in page]
+        return lambda page, more, total, context: [edge(record, context) for record in page]
 
     def _page_info(
         self,
         info_type: GraphQLObjectType,
         details: FieldDetailsList,
         cursor: Callable[[Sequence[Any]], str],
-    ) -> Callable[[Any, bool, Any], Any]:
-        fields: list[tuple[str, Callable[[Any, bool], Any]]] = []
+    ) -> Part:
+        fields: list[tuple[str, Callable[[Sequence[Any], bool], Any]]] = []
         for key, sub in self._subfields(info_type, details).items():
             name = sub[0].node.name.value
             if name == "__typename":
-                fields.append((key, _const_info(info_type.name)))
+                fields.append((key, _constant_info(info_type.name)))
             elif name == "hasNextPage":
                 fields.append((key, lambda page, more: more))
             elif name == "endCursor":
                 fields.append((key, lambda page, more: cursor(page[-1]) if page else None))
             else:
                 raise Unsupported(f"{info_type.name}.{name}")
-        return lambda page, more, context: {key: f(page, more) for key, f in fields}
+        return lambda page, more, total, context: {key: f(page, more) for key, f in fields}
 
     # -- objects ---------------------------------------------------------------------
 
@@ -342,37 +373,130 @@ class Planner:
         if name == "__typename":
             return readers.constant(object_type.name)
         field = object_type.fields[name]
-        if field.args:
-            raise Unsupported(f"{object_type.name}.{name} arguments")
         if name in binding.relations:
             return self._relation(field, binding.relations[name], details, level)
+        if name in binding.pages:
+            return self._nested_page(field, binding.pages[name], details, level)
+        if field.args:
+            raise Unsupported(f"{object_type.name}.{name} arguments")
         if name in binding.unions:
             return self._union(field, binding, name, details, level)
         if name in binding.private:
-            column, owner = binding.private[name]
-            return readers.private(level.column(column), level.column(owner))
+            private, owner = binding.private[name]
+            return readers.private(level.column(private), level.column(owner))
         definition = field.extensions.get("strawberry-definition")
-        python_name = getattr(definition, "python_name", None)
+        column = getattr(definition, "python_name", None)
         if getattr(definition, "base_resolver", True) is not None or (
-            python_name not in binding.shape.columns
+            column not in binding.shape.columns
         ):
             raise Unsupported(f"{object_type.name}.{name}")
-        return readers.column(level.column(python_name), readers.converter(field.type))
+        assert column is not None
+        if column in binding.shape.json_columns:
+            return self._json(field, details, level.column(column))
+        return readers.column(level.column(column), readers.converter(field.type))
+
+    def _json(self, field: GraphQLField, details: FieldDetailsList, index: int) -> Reader:
+        """A JSON column shown as an object type or a list of scalars."""
+        named = _named(field.type)
+        nullable = not isinstance(field.type, GraphQLNonNull)
+        if isinstance(named, GraphQLScalarType) and _is_list(field.type):
+            return readers.json_list(index, named.serialize, nullable)
+        if not isinstance(named, GraphQLObjectType) or named.name not in JSON_OBJECTS:
+            raise Unsupported(f"JSON field {field.type}")
+        return readers.json_object(index, self._json_fields(named, details))
+
+    def _json_fields(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> list[tuple[str, Callable[[dict[str, Any]], Any]]]:
+        fields: list[tuple[str, Callable[[dict[str, Any]], Any]]] = []
+        for key, sub in self._subfields(object_type, details).items():
+            name = sub[0].node.name.value
+            if name == "__typename":
+                fields.append((key, _constant_json(object_type.name)))
+                continue
+            field = object_type.fields[name]
+            named = _named(field.type)
+            definition = field.extensions.get("strawberry-definition")
+            json_key = getattr(definition, "python_name", None)
+            if field.args or not isinstance(named, GraphQLScalarType) or json_key is None:
+                raise Unsupported(f"{object_type.name}.{name}")
+            fields.append((key, _json_value(json_key, named.serialize, _is_list(field.type))))
+        return fields
 
     def _relation(
-        self, field: GraphQLField, relation: Any, details: FieldDetailsList, level: Level
+        self, field: GraphQLField, relation: Relation, details: FieldDetailsList, level: Level
     ) -> Reader:
-        spec = relation_spec(relation)
         target = _named(field.type)
-        assert isinstance(target, GraphQLObjectType)
         child = self._new_level()
         item = self._object(target, details, child)
         child.ensure_selects()
-        if isinstance(spec, ToMany):
-            index = level.nested(_array(spec, child, level.alias))
-            return readers.many(index, item)
-        index = level.nested(_row(spec, child, level.alias, ""))
-        return readers.one(index, item, nullable=not isinstance(field.type, GraphQLNonNull))
+        if relation in TO_ONE:
+            if field.args:
+                raise Unsupported(f"{field.type} arguments")
+            spec = TO_ONE[relation]
+            index = level.nested(_row(spec, child, level.alias))
+            return readers.one(index, item, nullable=not isinstance(field.type, GraphQLNonNull))
+        many = TO_MANY[relation]
+        status, limit = self._list_arguments(field, details, many)
+        index = level.nested(_array(many, child, level.alias, status, limit))
+        return readers.many(index, item)
+
+    def _list_arguments(
+        self, field: GraphQLField, details: FieldDetailsList, spec: ToMany
+    ) -> tuple[str | None, int | None]:
+        """A nested list's ``status`` (an SQL literal) and ``first``, checked as the resolver does."""
+        if not set(field.args) <= {"first", "status"} or ("status" in field.args) != bool(
+            spec.status
+        ):
+            raise Unsupported(f"{field.type} arguments")
+        arguments = self._arguments(field, details)
+        limit = None
+        if "first" in field.args:
+            limit = _checked(check_page_size, arguments["first"])
+        status = None
+        if arguments.get("status") is not None:
+            value = str(_plain(arguments["status"]))
+            if not _ENUM_VALUE.fullmatch(value):
+                raise Unsupported("status value")
+            status = f"'{value}'"
+        return status, limit
+
+    def _nested_page(
+        self, field: GraphQLField, page: NestedPage, details: FieldDetailsList, level: Level
+    ) -> Reader:
+        """A connection below a row (``User.activity``): records, ``first + 1`` of them."""
+        if set(field.args) != {"first", "after"}:
+            raise Unsupported(f"{field.type} arguments")
+        arguments = self._arguments(field, details)
+        order, spec = page.order, TO_MANY[page.relation]
+        position = _checked(page_position, order, arguments["first"], arguments.get("after"))
+        first: int = arguments["first"]
+        connection_type = _named(field.type)
+        node_type = self._node_type(connection_type)
+        child = self._new_level()
+        read, counted = self._connection(connection_type, details, child, node_type, order)
+        child.ensure_selects()
+        condition = ""
+        if position is not None:
+            condition = order.after.format(*map(_literal, position), t=child.alias)
+        parent = level.alias
+        rows = level.nested(
+            lambda: (
+                f"ARRAY({spec.correlated(f'ROW({child.select_list()})', child.alias, parent, None, first + 1, condition)})"
+            )
+        )
+        total = level.nested(f"({spec.count(f'c{child.alias}', parent)})") if counted else None
+
+        def reader(record: Sequence[Any], context: Any) -> Any:
+            count = None if total is None else record[total]
+            return read(record[rows], first, count, context)
+
+        return reader
+
+    def _node_type(self, connection_type: GraphQLObjectType) -> GraphQLObjectType:
+        node_type = _named(connection_type.fields["nodes"].type)
+        assert isinstance(node_type, GraphQLObjectType)
+        return node_type
 
     def _union(
         self,
@@ -383,31 +507,50 @@ class Planner:
         level: Level,
     ) -> Reader:
         union = binding.unions[name]
-        union_type = _named(field.type)
-        assert isinstance(union_type, GraphQLUnionType)
+        assert isinstance(_named(field.type), GraphQLUnionType)
         discriminator = level.column(union.discriminator)
         members: dict[str, tuple[int, Reader]] = {}
-        for value, (type_name, relation) in union.members.items():
-            member_type = self.schema.get_type(type_name)
-            assert isinstance(member_type, GraphQLObjectType)
-            spec = relation_spec(relation)
-            assert isinstance(spec, ToOne)
+        for value, (type_name, spec) in union.members.items():
             child = self._new_level()
-            item = self._object(member_type, details, child)
+            item = self._object(self._type(type_name), details, child)
             child.ensure_selects()
             condition = f" AND {level.alias}.{union.discriminator} = '{value}'"
             members[value] = (level.nested(_row(spec, child, level.alias, condition)), item)
         return readers.either(discriminator, members)
 
 
-def _row(spec: ToOne | ToMany, child: Level, parent: str, condition: str) -> Callable[[], str]:
+def _row(spec: ToOne, child: Level, parent: str, condition: str = "") -> Callable[[], str]:
     return lambda: (
         f"({spec.correlated(f'ROW({child.select_list()})', child.alias, parent)}{condition})"
     )
 
 
-def _array(spec: ToMany, child: Level, parent: str) -> Callable[[], str]:
-    return lambda: f"ARRAY({spec.correlated(f'ROW({child.select_list()})', child.alias, parent)})"
+def _array(
+    spec: ToMany, child: Level, parent: str, status: str | None, limit: int | None
+) -> Callable[[], str]:
+    return lambda: (
+        f"ARRAY({spec.correlated(f'ROW({child.select_list()})', child.alias, parent, status, limit)})"
+    )
+
+
+def _checked(check: Callable[..., Any], *arguments: Any) -> Any:
+    """``check(...)``; a client error (bad ``first`` or cursor) means: let the resolvers say it."""
+    try:
+        return check(*arguments)
+    except ClientError as error:
+        raise Unsupported(f"invalid argument: {type(error).__name__}") from None
+
+
+def _literal(value: Any) -> str:
+    """An SQL literal for a cursor value (a timestamp or a text id)."""
+    if isinstance(value, datetime):
+        return f"'{value.isoformat()}'::timestamptz"
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return repr(float(value))
+    text = str(value)
+    if "\x00" in text:
+        raise Unsupported("NUL in a cursor")
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _named(output_type: GraphQLOutputType) -> Any:
@@ -416,27 +559,91 @@ def _named(output_type: GraphQLOutputType) -> Any:
     return output_type
 
 
+def _is_list(output_type: GraphQLOutputType) -> bool:
+    inner = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
+    return isinstance(inner, GraphQLList)
+
+
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _const_part(value: Any) -> Callable[[Any, bool, Any], Any]:
-    return lambda page, more, context: value
+def _json_value(
+    key: str, serialize: Callable[[Any], Any], is_list: bool
+) -> Callable[[dict[str, Any]], Any]:
+    if is_list:
+        return lambda data: (
+            None if data.get(key) is None else readers.scalar_list(data[key], serialize)
+        )
+    return lambda data: None if data.get(key) is None else serialize(data[key])
 
 
-def _const_info(value: str) -> Callable[[Any, bool], Any]:
+def _constant_json(value: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda data: value
+
+
+def _constant_part(value: Any) -> Part:
+    return lambda page, more, total, context: value
+
+
+def _constant_info(value: str) -> Callable[[Sequence[Any], bool], Any]:
     return lambda page, more: value
 
 
-def _nodes_part(node: Reader) -> Callable[[Any, bool, Any], Any]:
-    return lambda page, more, context: [node(record, context) for record in page]
+def _nodes_part(node: Reader) -> Part:
+    return lambda page, more, total, context: [node(record, context) for record in page]
 
 
 def plan_operation(
-    schema: GraphQLSchema,
-    fragments: Any,
-    variables: VariableValues,
-    operation: Any,
+    schema: GraphQLSchema, fragments: Any, variables: VariableValues, operation: Any
 ) -> Plan:
     """The plan of ``operation`` (raises :class:`Unsupported`)."""
     return Planner(schema, fragments, variables, operation).plan()
+
+
+def keyed_variables(operation: OperationDefinitionNode, fragments: Any) -> frozenset[str]:
+    """The variables a plan depends on: all but those only root fields' arguments use."""
+    names: set[str] = set()
+    for selection in operation.selection_set.selections:
+        _collect(selection, names, root=True)
+    for fragment in fragments.values():
+        definition = getattr(fragment, "definition", fragment)
+        _collect_set(definition.selection_set, names)
+    return frozenset(names)
+
+
+def _collect_set(selection_set: SelectionSetNode | None, names: set[str]) -> None:
+    if selection_set is not None:
+        for selection in selection_set.selections:
+            _collect(selection, names, root=False)
+
+
+def _collect(selection: Any, names: set[str], root: bool) -> None:
+    for directive in getattr(selection, "directives", None) or ():
+        names.update(_variables_in_directive(directive))
+    if isinstance(selection, FieldNode):
+        if not root:
+            for argument in selection.arguments or ():
+                names.update(_variables(argument.value))
+        _collect_set(selection.selection_set, names)
+    elif isinstance(selection, InlineFragmentNode):
+        for inner in selection.selection_set.selections:
+            _collect(inner, names, root)
+    elif not isinstance(selection, FragmentSpreadNode):
+        raise Unsupported(f"selection {type(selection).__name__}")
+
+
+def _variables_in_directive(directive: DirectiveNode) -> Iterator[str]:
+    for argument in directive.arguments or ():
+        yield from _variables(argument.value)
+
+
+def _variables(value: ValueNode) -> Iterator[str]:
+    if isinstance(value, VariableNode):
+        yield value.name.value
+    elif isinstance(value, ListValueNode):
+        for item in value.values:
+            yield from _variables(item)
+    elif isinstance(value, ObjectValueNode):
+        for field in value.fields:
+            yield from _variables(field.value)

@@ -120,3 +120,37 @@ def either(discriminator: int, members: dict[str, tuple[int, Reader]]) -> Reader
         return None if nested is None else member[1](nested, context)
 
     return read
+
+
+def json_list(index: int, item: Convert, nullable: bool) -> Reader:
+    """A JSON array column as a list of scalars (``[String!]``); ``[]`` when null."""
+
+    def read(record: Sequence[Any], context: Any) -> Any:
+        value = _decode_json(record[index])
+        if value is None and nullable:
+            return None
+        return scalar_list(value or [], item)
+
+    return read
+
+
+def scalar_list(value: Any, item: Convert) -> list[Any]:
+    """Each item serialized; anything graphql-core would refuse raises (and so falls back)."""
+    if not isinstance(value, list):
+        raise TypeError("expected a JSON array")
+    items = [item(element) for element in value]
+    if any(element is None for element in items):
+        raise TypeError("null in a list of non-null items")
+    return items
+
+
+def json_object(index: int, fields: list[tuple[str, Callable[[dict[str, Any]], Any]]]) -> Reader:
+    """A JSON object column as a GraphQL object: each field reads its key (null if absent)."""
+
+    def read(record: Sequence[Any], context: Any) -> dict[str, Any]:
+        data = _decode_json(record[index]) or {}
+        if not isinstance(data, dict):
+            raise TypeError("expected a JSON object")
+        return {key: field(data) for key, field in fields}
+
+    return read

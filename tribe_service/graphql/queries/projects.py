@@ -11,7 +11,7 @@ from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
     enum_filters,
-    fetch_page,
+    fetch_connection,
 )
 from tribe_service.graphql.types.enums import ProjectStatus
 from tribe_service.graphql.types.project import ProjectType
@@ -34,8 +34,9 @@ class ProjectQuery:
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         status: ProjectStatus | None = None,
-    ) -> Connection[ProjectType]:
+    ) -> Connection[ProjectType] | None:
         """A page of projects, optionally filtered by status."""
         filters = enum_filters(status=status)
-        rows = await fetch_page(info.context.engine, pages.PROJECTS, first, after, filters)
-        return Connection[ProjectType].from_rows(rows, first, pages.PROJECTS, ProjectType.from_row)
+        return await fetch_connection(
+            info.context.engine, pages.PROJECTS, ProjectType.from_row, first, after, filters
+        )

@@ -17,13 +17,12 @@ class SkillQuery:
     """The skill taxonomy."""
 
     @strawberry.field(description="Skills by category, then name; optionally one category.")
-    async def skills(self, info: Info, category: SkillCategory | None = None) -> list[SkillType]:
+    async def skills(
+        self, info: Info, category: SkillCategory | None = None
+    ) -> list[SkillType] | None:
         """The whole taxonomy (it is small), or one category of it."""
         order = pages.SKILLS
-        sql, args = order.statement(
-            order.shape.select_list(ROOT_ALIAS), enum_filters(category=category), None, None
-        )
-        return [
-            SkillType.from_row(dict(record))
-            for record in await info.context.engine.fetch(sql, *args)
-        ]
+        select = order.shape.select_list(ROOT_ALIAS)
+        sql, args = order.statement(select, enum_filters(category=category), None, None)
+        records = await info.context.engine.fetch(sql, *args)
+        return [SkillType.from_row(dict(record)) for record in records]

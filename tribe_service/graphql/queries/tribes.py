@@ -11,7 +11,7 @@ from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
     enum_filters,
-    fetch_page,
+    fetch_connection,
 )
 from tribe_service.graphql.types.enums import TribeStatus
 from tribe_service.graphql.types.tribe import TribeType
@@ -34,8 +34,9 @@ class TribeQuery:
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         status: TribeStatus | None = None,
-    ) -> Connection[TribeType]:
+    ) -> Connection[TribeType] | None:
         """A page of tribes, optionally filtered by status."""
         filters = enum_filters(status=status)
-        rows = await fetch_page(info.context.engine, pages.TRIBES, first, after, filters)
-        return Connection[TribeType].from_rows(rows, first, pages.TRIBES, TribeType.from_row)
+        return await fetch_connection(
+            info.context.engine, pages.TRIBES, TribeType.from_row, first, after, filters
+        )
