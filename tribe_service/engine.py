@@ -111,6 +111,17 @@ async def register_vector_codec(connection: asyncpg.Connection) -> None:
             raise
 
 
+async def prepare_connection(connection: asyncpg.Connection) -> None:
+    """Every pooled connection: the ``vector`` codec, and asyncpg's ``record[]`` decoder.
+
+    Compiled plans return arrays of records nested inside records; asyncpg loads
+    a type's decoder only when it appears at a statement's top level, so one
+    statement here loads it for the connection's lifetime.
+    """
+    await register_vector_codec(connection)
+    await connection.fetchval("SELECT ARRAY[ROW(1)]")
+
+
 async def keep_session(connection: asyncpg.Connection) -> None:
     """The pool's ``reset``: nothing to undo, since the app never changes session state."""
 
@@ -133,7 +144,7 @@ class TribeEngine(PostgresEngine):
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
         """Open the pool at the configured size; each new connection gets the vector codec."""
-        kwargs.setdefault("init", register_vector_codec)
+        kwargs.setdefault("init", prepare_connection)
         kwargs.setdefault("reset", keep_session)
         kwargs.setdefault("min_size", self.pool_min_size)
         kwargs.setdefault("max_size", self.pool_max_size)
@@ -142,7 +153,7 @@ class TribeEngine(PostgresEngine):
     async def get_new_connection(self) -> asyncpg.Connection:
         """A connection outside the pool (migrations, the admin, batch reads)."""
         connection = await super().get_new_connection()
-        await register_vector_codec(connection)
+        await prepare_connection(connection)
         return connection
 
     async def ping(self) -> None:

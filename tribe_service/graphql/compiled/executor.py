@@ -157,6 +157,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             data = await run_plan(plan, self)
         except Exception as error:  # any failure: the resolvers answer, with their errors
+            logger.debug("compiled plan failed: %r", error)
             result = self._fall_back(f"error: {type(error).__name__}", serially)
             return await result if isinstance(result, Awaitable) else result
         STATS.compiled += 1

@@ -184,6 +184,8 @@ class Planner:
         if name == "__typename":
             value = root_type.name
             return RootPlan(key, None, None, lambda arguments: ([], lambda results, c: value))
+        if name == "health":
+            return RootPlan(key, None, None, _health)
         binding = ROOTS.get(name)
         field = root_type.fields.get(name)
         if binding is None or field is None:
@@ -531,6 +533,11 @@ def _array(
     return lambda: (
         f"ARRAY({spec.correlated(f'ROW({child.select_list()})', child.alias, parent, status, limit)})"
     )
+
+
+def _health(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
+    """``health``: "ok" once the database answered ``SELECT 1`` (as the resolver does)."""
+    return [("SELECT 1", [])], lambda results, context: "ok"
 
 
 def _checked(check: Callable[..., Any], *arguments: Any) -> Any:
