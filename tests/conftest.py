@@ -127,6 +127,19 @@ def database_url() -> str:
     return _database.url
 
 
+@pytest.fixture(scope="session")
+def embedded_server() -> object:
+    """The session's embedded PostgreSQL (its log, a superuser ``psql``); needs one running.
+
+    Tests that read what the server itself logs use it; with ``DATABASE_URL`` set they
+    fail with this message rather than pass without checking.
+    """
+    assert _database is not None
+    if _database.embedded is None:
+        pytest.fail("this test reads the embedded server's log: run it without DATABASE_URL")
+    return _database.embedded
+
+
 @pytest.fixture
 def empty_database_url() -> Iterator[str]:
     """A new, empty database on the session's server, dropped after the test.

@@ -92,7 +92,8 @@ class EmbeddedPostgres:
         return self.data_dir.with_name(self.data_dir.name + ".json")
 
     @property
-    def _log_file(self) -> Path:
+    def log_file(self) -> Path:
+        """The server's log (its stderr: what log_statement and errors write)."""
         return self.data_dir.with_name(self.data_dir.name + ".log")
 
     @property
@@ -138,7 +139,7 @@ class EmbeddedPostgres:
             "-D",
             str(self.data_dir),
             "-l",
-            str(self._log_file),
+            str(self.log_file),
             "-o",
             options,
         )
@@ -189,7 +190,7 @@ class EmbeddedPostgres:
     def _prepare_directories(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.socket_dir.mkdir(mode=0o700, exist_ok=True)
-        self._log_file.touch()
+        self.log_file.touch()
         if _runs_as_root():
             ensure_user_exists(SYSTEM_USER)
             bin_dir = _bin_dir()
@@ -197,7 +198,7 @@ class EmbeddedPostgres:
             ensure_folder_permissions(bin_dir, 0o055)
             ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
             ensure_prefix_permissions(self.data_dir)
-            for path in (self.data_dir, self.socket_dir, self._log_file):
+            for path in (self.data_dir, self.socket_dir, self.log_file):
                 shutil.chown(path, SYSTEM_USER, SYSTEM_USER)
             self.data_dir.chmod(0o700)
 
@@ -242,7 +243,7 @@ class EmbeddedPostgres:
         if check and result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()
             last = detail[-1] if detail else f"exit code {result.returncode}"
-            raise EmbeddedPostgresError(f"{program} failed: {last} (log: {self._log_file})")
+            raise EmbeddedPostgresError(f"{program} failed: {last} (log: {self.log_file})")
         return result
 
 

@@ -1,0 +1,84 @@
+"""What PostgreSQL itself receives for a page: read from its log, not counted by the app.
+
+``log_statement = 'all'`` is switched on for the session's embedded server while
+these tests run. The landing page must cost at most five statements, as many for
+2 rows as for 20, and no connection reset (asyncpg's ``pg_advisory_unlock_all()``
+/ ``RESET ALL`` on every release, which the pool no longer sends).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from tests.graphql_client import graphql_data
+from tribe_service.graphql.client_operations import (
+    BUILDER_PROFILE_QUERY,
+    LANDING_PAGE_QUERY,
+    TRIBE_PAGE_QUERY,
+)
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+# With extended-protocol clients PostgreSQL logs each Execute; simple queries as "statement".
+STATEMENT = re.compile(r"LOG:\s+(?:statement|execute [^:]*):\s*(.*)")
+RESET_WORDS = ("pg_advisory_unlock_all", "RESET ALL", "UNLISTEN", "CLOSE ALL", "DISCARD")
+
+
+@pytest.fixture(scope="module")
+def statement_log(embedded_server, database_url):
+    """Log every statement on the test database while the module runs."""
+    database = database_url.rsplit("/", 1)[1]
+    embedded_server.psql(f"ALTER DATABASE \"{database}\" SET log_statement = 'all'")
+    embedded_server.psql("SELECT pg_reload_conf()")
+    yield embedded_server.log_file
+    embedded_server.psql(f'ALTER DATABASE "{database}" RESET log_statement')
+
+
+async def logged_statements(log_file, client, query: str, variables: dict) -> list[str]:
+    """The statements the server logged while answering one request."""
+    start = log_file.stat().st_size
+    await graphql_data(client, query, variables)
+    await asyncio.sleep(0.2)  # the backend writes its log line as it executes
+    with log_file.open(encoding="utf-8", errors="replace") as log:
+        log.seek(start)
+        text = log.read()
+    return [match.group(1) for match in STATEMENT.finditer(text)]
+
+
+@pytest.fixture
+async def fresh_connections(engine):
+    """A pool whose connections were opened with log_statement on (it is a connection setting)."""
+    await engine.close_connection_pool()
+    await engine.start_connection_pool()
+    yield
+
+
+async def test_landing_page_costs_at_most_five_statements_for_any_page_size(
+    statement_log, fresh_connections, client
+):
+    for first in (2, 20):  # warm: the first request prepares each statement once
+        await graphql_data(client, LANDING_PAGE_QUERY, {"first": first})
+    small = await logged_statements(statement_log, client, LANDING_PAGE_QUERY, {"first": 2})
+    large = await logged_statements(statement_log, client, LANDING_PAGE_QUERY, {"first": 20})
+    assert 1 <= len(small) <= 5, small
+    assert len(large) == len(small), (small, large)
+    for statement in small + large:
+        assert not any(word in statement for word in RESET_WORDS), statement
+
+
+async def test_no_reset_after_any_page(statement_log, fresh_connections, client, engine):
+    username = (await engine.fetch("SELECT username FROM users ORDER BY username LIMIT 1"))[0][0]
+    tribe_id = (await engine.fetch("SELECT id FROM tribes ORDER BY id LIMIT 1"))[0][0]
+    requests = [
+        (BUILDER_PROFILE_QUERY, {"username": username}),
+        (TRIBE_PAGE_QUERY, {"id": tribe_id}),
+        ("{ health }", {}),
+    ]
+    for query, variables in requests:
+        await graphql_data(client, query, variables)
+        statements = await logged_statements(statement_log, client, query, variables)
+        assert statements, query
+        assert not [s for s in statements if any(word in s for word in RESET_WORDS)]
