@@ -9,11 +9,11 @@ these tests run. The landing page must cost at most five statements, as many for
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
 
 from tests.graphql_client import graphql_data
+from tribe_service.embedded_postgres import StatementLog
 from tribe_service.graphql.client_operations import (
     BUILDER_PROFILE_QUERY,
     LANDING_PAGE_QUERY,
@@ -22,30 +22,22 @@ from tribe_service.graphql.client_operations import (
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
-# With extended-protocol clients PostgreSQL logs each Execute; simple queries as "statement".
-STATEMENT = re.compile(r"LOG:\s+(?:statement|execute [^:]*):\s*(.*)")
 RESET_WORDS = ("pg_advisory_unlock_all", "RESET ALL", "UNLISTEN", "CLOSE ALL", "DISCARD")
 
 
 @pytest.fixture(scope="module")
 def statement_log(embedded_server, database_url):
     """Log every statement on the test database while the module runs."""
-    database = database_url.rsplit("/", 1)[1]
-    embedded_server.psql(f"ALTER DATABASE \"{database}\" SET log_statement = 'all'")
-    embedded_server.psql("SELECT pg_reload_conf()")
-    yield embedded_server.log_file
-    embedded_server.psql(f'ALTER DATABASE "{database}" RESET log_statement')
+    with StatementLog(embedded_server, database_url.rsplit("/", 1)[1]) as log:
+        yield log
 
 
-async def logged_statements(log_file, client, query: str, variables: dict) -> list[str]:
+async def logged_statements(log: StatementLog, client, query: str, variables: dict) -> list[str]:
     """The statements the server logged while answering one request."""
-    start = log_file.stat().st_size
+    mark = log.mark()
     await graphql_data(client, query, variables)
     await asyncio.sleep(0.2)  # the backend writes its log line as it executes
-    with log_file.open(encoding="utf-8", errors="replace") as log:
-        log.seek(start)
-        text = log.read()
-    return [match.group(1) for match in STATEMENT.finditer(text)]
+    return log.since(mark)
 
 
 @pytest.fixture

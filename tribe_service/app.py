@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Litestar, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.handlers import asgi
@@ -31,8 +32,13 @@ class TribeGraphQL(GraphQL[Context, None]):
 
     def __init__(self, settings: Settings, engine: TribeEngine) -> None:
         ide: GraphQL_IDE | None = None if settings.is_production else "graphiql"
-        super().__init__(build_schema(settings), graphql_ide=ide)
+        schema = build_schema(settings, compiled=settings.compiled_execution)
+        super().__init__(schema, graphql_ide=ide)
         self.engine = engine
+
+    def encode_json(self, data: object) -> bytes:
+        """The response body, encoded once by msgspec (compact, like Strawberry's default)."""
+        return msgspec.json.encode(data)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         """A new context (and so new DataLoaders) for every request."""

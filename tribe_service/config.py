@@ -47,6 +47,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     admin_allowed_hosts: str = ""
     db_pool_min_size: int = 2
     db_pool_max_size: int = 10
+    # Off: every operation through Strawberry's resolvers (the benchmark's baseline).
+    compiled_execution: bool = True
 
     def __post_init__(self) -> None:
         scheme = urlsplit(self.database_url).scheme

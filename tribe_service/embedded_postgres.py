@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -30,6 +31,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
     warnings.simplefilter("ignore")
@@ -245,6 +247,50 @@ class EmbeddedPostgres:
             last = detail[-1] if detail else f"exit code {result.returncode}"
             raise EmbeddedPostgresError(f"{program} failed: {last} (log: {self.log_file})")
         return result
+
+
+# What PostgreSQL logs per statement with log_statement = 'all': an extended-protocol
+# Execute ("execute <name>: SQL") or a simple query ("statement: SQL").
+_LOGGED_STATEMENT = re.compile(r"LOG:\s+(?:statement|execute [^:]*):\s*(.*)")
+
+
+class StatementLog:
+    """Statements as an embedded server logs them, for one database.
+
+    ``log_statement = 'all'`` is set on the database (new connections pick it
+    up); :meth:`since` reads what the server wrote after a :meth:`mark`.
+    """
+
+    def __init__(self, server: EmbeddedPostgres, database: str) -> None:
+        self.server = server
+        self.database = database
+
+    def __enter__(self) -> StatementLog:
+        self.server.psql(f"ALTER DATABASE \"{self.database}\" SET log_statement = 'all'")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.psql(f'ALTER DATABASE "{self.database}" RESET log_statement')
+
+    def mark(self) -> int:
+        """Where the log ends now."""
+        return self.server.log_file.stat().st_size
+
+    def since(self, mark: int) -> list[str]:
+        """The SQL of every statement logged after ``mark``."""
+        with self.server.log_file.open(encoding="utf-8", errors="replace") as log:
+            log.seek(mark)
+            return _LOGGED_STATEMENT.findall(log.read())
+
+
+def embedded_server_for(database_url: str) -> EmbeddedPostgres | None:
+    """The embedded server of this checkout (``.data/postgres``) if ``database_url`` is on it."""
+    server = EmbeddedPostgres(DEFAULT_DATA_DIR)
+    parts = urlsplit(database_url)
+    local = parts.hostname in {"127.0.0.1", "localhost"}
+    if local and server.port is not None and parts.port == server.port and server.is_running():
+        return server
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
