@@ -1,13 +1,15 @@
 """``just bench``: throughput and latency of ``just serve`` on the scaled data.
 
 For 1 and 2 uvicorn workers, and 1 and 16 concurrent clients, it measures the
-landing page, a builder profile and a feed page 50,000 events deep (see
-:mod:`benchmarks.scenarios`), and the reference: the landing page's JSON from
-one hand-written SQL statement behind a bare Litestar route
+scenarios of :mod:`benchmarks.scenarios` (landing page, builder profile, a feed
+page 50,000 events deep, a tribe page, 100 builders) as served (compiled plans),
+the same through Strawberry's resolvers (``COMPILED_EXECUTION=0``, the baseline;
+its answers must be byte-identical), and the reference: the landing page's JSON
+from one hand-written SQL statement behind a bare Litestar route
 (:mod:`benchmarks.reference_app`). It also counts SQL statements per request
-in-process, on the scaled database and on a freshly seeded scratch database,
-and profiles the landing page in-process. It prints a Markdown report and
-writes it to ``docs/performance.md``.
+in-process and as PostgreSQL logs them, on the scaled database and on a freshly
+seeded scratch database, and profiles the landing page in-process. It prints a
+Markdown report and writes it to ``docs/performance.md``.
 
 Needs ``DATABASE_URL`` (the recipe exports it) and the scaled data set: with
 fewer than 10,000 users it stops and says to run ``just scale``.
@@ -28,6 +30,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -42,6 +45,7 @@ from benchmarks.load import (
     run_load,
 )
 from benchmarks.scenarios import (
+    BUILDERS_PAGE_SIZE,
     PAGE_SIZE,
     SCALED_USERS,
     SCENARIO_QUERIES,
@@ -65,9 +69,15 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 MAX_REQUESTS_PER_CELL = 200_000
 SUBPROCESS_TIMEOUT_SECONDS = 600
 
-# The targets of issue 6.
-TARGET_LANDING_P50_MS = 25.0
-TARGET_REFERENCE_RATIO = 0.5
+COMPILED = "compiled"
+RESOLVERS = "resolvers"
+
+# The targets of issue 9 (2 workers).
+TARGET_REFERENCE_RATIO = {16: 2.0, 1: 1.5}  # landing req/s ÷ the reference's, by clients
+TARGET_LANDING_P50_MS = {16: 30.0, 1: 5.0}
+TARGET_LANDING_APP_CPU_MS = 2.0
+TARGET_SPEEDUP = 5.0  # the other scenarios, compiled ÷ resolvers
+TARGET_STATEMENTS = 5
 
 
 class BenchError(RuntimeError):
@@ -129,6 +139,7 @@ class Cell:
     result: LoadResult
     app_cpu_seconds: float
     db_cpu_seconds: float | None
+    path: str = COMPILED  # compiled plans, the resolvers, or the reference (its own scenario)
 
     def per_request_ms(self, seconds: float | None) -> float:
         """``seconds`` of CPU spread over the requests, in milliseconds (NaN if unknown)."""
@@ -170,6 +181,7 @@ class Report:
     shape: DatabaseShape
     cells: list[Cell] = field(default_factory=list)
     statements_scaled: dict[str, Any] = field(default_factory=dict)
+    statements_resolvers: dict[str, Any] | None = None
     statements_seeded: dict[str, Any] | None = None
     calibration: Calibration | None = None
     settings: dict[str, Any] = field(default_factory=dict)
@@ -317,10 +329,17 @@ def run_python(args: Sequence[str], env: dict[str, str], what: str) -> str:
     return completed.stdout
 
 
-def statements_on(url: str, runs: int, profile: int, environment: str) -> dict[str, Any]:
+def statements_on(
+    url: str, runs: int, profile: int, environment: str, compiled: bool = True
+) -> dict[str, Any]:
     """:mod:`benchmarks.statements` on the database at ``url``."""
     args = ["python", "-m", "benchmarks.statements", "--runs", str(runs), "--profile", str(profile)]
-    out = run_python(args, {"DATABASE_URL": url, "ENVIRONMENT": environment}, "statement count")
+    env = {
+        "DATABASE_URL": url,
+        "ENVIRONMENT": environment,
+        "COMPILED_EXECUTION": "1" if compiled else "0",
+    }
+    out = run_python(args, env, "statement count")
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -382,103 +401,159 @@ def span(values: Sequence[int]) -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
-def find_cell(cells: Sequence[Cell], scenario: str, workers: int, concurrency: int) -> Cell | None:
+def find_cell(
+    cells: Sequence[Cell], scenario: str, workers: int, concurrency: int, path: str = COMPILED
+) -> Cell | None:
     """The cell measured for these parameters, if any."""
     for cell in cells:
-        key = (cell.scenario, cell.workers, cell.concurrency)
-        if key == (scenario, workers, concurrency):
+        key = (cell.scenario, cell.workers, cell.concurrency, cell.path)
+        if key == (scenario, workers, concurrency, path):
             return cell
     return None
+
+
+def ratio(cell: Cell | None, other: Cell | None) -> float | None:
+    """``cell``'s req/s over ``other``'s (None if either is missing)."""
+    if cell is None or other is None or not other.result.rps:
+        return None
+    return cell.result.rps / other.result.rps
+
+
+def times(value: float | None) -> str:
+    """``2.31x`` or ``-``."""
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def title_of(cell: Cell) -> str:
+    """The table's name of a cell's scenario."""
+    if cell.scenario == REFERENCE:
+        return "landing page, reference (1 SQL statement)"
+    return SCENARIO_TITLES[cell.scenario]
 
 
 def throughput_table(cells: Sequence[Cell]) -> list[str]:
     """The Markdown table of every cell."""
     lines = [
-        "| scenario | workers | clients | req/s | p50 ms | p99 ms | requests | errors "
-        "| app CPU ms/req | DB CPU ms/req | GraphQL ÷ reference |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| scenario | path | workers | clients | req/s | p50 ms | p99 ms | requests | errors "
+        "| app CPU ms/req | DB CPU ms/req | ÷ resolvers | ÷ reference |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for cell in cells:
         result = cell.result
-        ratio = "-"
+        to_resolvers = to_reference = None
+        if cell.path == COMPILED and cell.scenario != REFERENCE:
+            to_resolvers = ratio(
+                cell, find_cell(cells, cell.scenario, cell.workers, cell.concurrency, RESOLVERS)
+            )
         if cell.scenario == "landing":
-            reference = find_cell(cells, REFERENCE, cell.workers, cell.concurrency)
-            if reference and reference.result.rps:
-                ratio = f"{result.rps / reference.result.rps:.2f}"
-        title = (
-            "landing page, reference (1 SQL statement)"
-            if cell.scenario == REFERENCE
-            else SCENARIO_TITLES[cell.scenario]
-        )
+            to_reference = ratio(cell, find_cell(cells, REFERENCE, cell.workers, cell.concurrency))
+        path = "-" if cell.scenario == REFERENCE else cell.path
         lines.append(
-            f"| {title} | {cell.workers} | {cell.concurrency} | {result.rps:.1f} "
-            f"| {ms(result.percentile_ms(50))} | {ms(result.percentile_ms(99))} "
+            f"| {title_of(cell)} | {path} | {cell.workers} | {cell.concurrency} "
+            f"| {result.rps:.1f} | {ms(result.percentile_ms(50))} | {ms(result.percentile_ms(99))} "
             f"| {result.requests} | {result.failed} | {ms(cell.per_request_ms(cell.app_cpu_seconds))} "
-            f"| {ms(cell.per_request_ms(cell.db_cpu_seconds))} | {ratio} |"
+            f"| {ms(cell.per_request_ms(cell.db_cpu_seconds))} | {times(to_resolvers)} "
+            f"| {times(to_reference)} |"
         )
     return lines
 
 
 def statements_table(report: Report) -> list[str]:
-    """Statements per request at seed size and at scale."""
-    scaled = report.statements_scaled
-    seeded = report.statements_seeded
-    seeded_head = (
-        f"seeded ({seeded['users']:,} users, {seeded['feed_events']:,} events)"
-        if seeded
-        else "seeded (not run)"
-    )
+    """Statements per request: compiled at seed size and at scale, logged, the resolvers'."""
+    scaled = report.statements_scaled["statements"]
+    seeded = report.statements_seeded["statements"] if report.statements_seeded else None
+    resolvers = report.statements_resolvers["statements"] if report.statements_resolvers else None
     lines = [
-        f"| scenario | {seeded_head} | scaled ({scaled['users']:,} users, "
-        f"{scaled['feed_events']:,} events) | same |",
-        "|---|--:|--:|---|",
+        "| scenario | compiled, seeded | compiled, scaled | as PostgreSQL logged them (scaled) "
+        "| answered by | resolvers, scaled (logged) |",
+        "|---|--:|--:|--:|---|--:|",
     ]
     for scenario in SCENARIO_QUERIES:
-        big = scaled["statements"][scenario]
-        small = seeded["statements"][scenario] if seeded else None
-        same = "-" if small is None else ("yes" if span(small) == span(big) else "**no**")
+        small = span(seeded["sent"][scenario]) if seeded else "-"
+        logged = scaled["logged"][scenario] if scaled["logged"] else None
+        paths = scaled["paths"][scenario]
+        answered = f"compiled {paths['compiled']}, resolvers {paths['fallback']}"
+        if paths["reasons"]:
+            answered += " (" + ", ".join(paths["reasons"]) + ")"
+        baseline = "-"
+        if resolvers:
+            baseline = span(resolvers["sent"][scenario])
+            if resolvers["logged"]:
+                baseline += f" ({span(resolvers['logged'][scenario])})"
         lines.append(
-            f"| {SCENARIO_TITLES[scenario]} | {span(small) if small else '-'} | {span(big)} | {same} |"
+            f"| {SCENARIO_TITLES[scenario]} | {small} | {span(scaled['sent'][scenario])} "
+            f"| {span(logged) if logged else '-'} | {answered} | {baseline} |"
         )
     return lines
 
 
 def targets(report: Report) -> list[tuple[str, str, bool | None]]:
-    """(target, measured, met) for the three targets of issue 6."""
+    """(target, measured, met) for the targets of issue 9 (2 workers)."""
+    cells = report.cells
     checks: list[tuple[str, str, bool | None]] = []
-    landing = find_cell(report.cells, "landing", 2, 16)
-    if landing is None:
-        checks.append(("landing p50 < 25 ms, 16 clients, 2 workers", "not measured", None))
-    else:
-        p50 = landing.result.percentile_ms(50)
+    for clients in (16, 1):
+        landing = find_cell(cells, "landing", 2, clients)
+        reference = find_cell(cells, REFERENCE, 2, clients)
+        value = ratio(landing, reference)
+        wanted = TARGET_REFERENCE_RATIO[clients]
         checks.append(
             (
-                "landing p50 < 25 ms, 16 clients, 2 workers",
-                f"{p50:.0f} ms ({landing.result.rps:.1f} req/s)",
-                p50 < TARGET_LANDING_P50_MS,
+                f"landing ≥ {wanted}x the reference's req/s, {clients} client(s)",
+                "not measured"
+                if value is None or landing is None or reference is None
+                else f"{value:.2f}x ({landing.result.rps:.0f} vs {reference.result.rps:.0f} req/s)",
+                None if value is None else value >= wanted,
             )
         )
-    ratios = []
-    for cell in report.cells:
-        if cell.scenario != "landing":
-            continue
-        reference = find_cell(report.cells, REFERENCE, cell.workers, cell.concurrency)
-        if reference and reference.result.rps:
-            ratios.append((cell.workers, cell.concurrency, cell.result.rps / reference.result.rps))
-    if ratios:
-        worst = min(ratio for _, _, ratio in ratios)
-        measured = ", ".join(f"{w}w/{c}c: {r:.2f}" for w, c, r in ratios)
-        checks.append(("GraphQL throughput ≥ 0.5 x reference", measured, worst >= 0.5))
-    else:
-        checks.append(("GraphQL throughput ≥ 0.5 x reference", "not measured", None))
-    if report.statements_seeded:
-        small = report.statements_seeded["statements"]
-        big = report.statements_scaled["statements"]
-        same = all(max(big[s]) <= max(small[s]) for s in SCENARIO_QUERIES)
-        measured = "; ".join(f"{s}: {span(small[s])} vs {span(big[s])}" for s in SCENARIO_QUERIES)
-        checks.append(("statements per request: 10 rows = 10,000 rows", measured, same))
-    else:
-        checks.append(("statements per request: 10 rows = 10,000 rows", "not measured", None))
+        limit = TARGET_LANDING_P50_MS[clients]
+        p50 = landing.result.percentile_ms(50) if landing else math.nan
+        checks.append(
+            (
+                f"landing p50 ≤ {limit:.0f} ms, {clients} client(s)",
+                "not measured" if landing is None else f"{ms(p50)} ms",
+                None if landing is None else p50 <= limit,
+            )
+        )
+    landing = find_cell(cells, "landing", 2, 16)
+    app_ms = landing.per_request_ms(landing.app_cpu_seconds) if landing else math.nan
+    checks.append(
+        (
+            f"app CPU per landing page ≤ {TARGET_LANDING_APP_CPU_MS:.0f} ms (16 clients)",
+            "not measured" if landing is None else f"{ms(app_ms)} ms",
+            None if landing is None else app_ms <= TARGET_LANDING_APP_CPU_MS,
+        )
+    )
+    for scenario in ("profile", "feed-deep", "tribe", "builders"):
+        speedups = [
+            ratio(find_cell(cells, scenario, 2, c), find_cell(cells, scenario, 2, c, RESOLVERS))
+            for c in (1, 16)
+        ]
+        known = [value for value in speedups if value is not None]
+        checks.append(
+            (
+                f"{SCENARIO_TITLES[scenario]} ≥ {TARGET_SPEEDUP:.0f}x the resolvers' req/s",
+                ", ".join(f"{c}c: {times(v)}" for c, v in zip((1, 16), speedups, strict=True)),
+                min(known) >= TARGET_SPEEDUP if known else None,
+            )
+        )
+    scaled = report.statements_scaled["statements"]
+    logged = scaled["logged"]["landing"] if scaled["logged"] else None
+    seeded = report.statements_seeded["statements"] if report.statements_seeded else None
+    if logged:
+        same = seeded is None or max(seeded["sent"]["landing"]) == max(scaled["sent"]["landing"])
+        checks.append(
+            (
+                f"landing statements as PostgreSQL logs them ≤ {TARGET_STATEMENTS}, constant in rows",
+                f"{span(logged)} logged; sent {span(scaled['sent']['landing'])} at scale, "
+                + (span(seeded["sent"]["landing"]) if seeded else "-")
+                + " seeded",
+                max(logged) <= TARGET_STATEMENTS and same,
+            )
+        )
+    fallbacks = sum(paths["fallback"] for paths in scaled["paths"].values())
+    checks.append(
+        ("no scenario falls back to the resolvers", f"{fallbacks} fallbacks", not fallbacks)
+    )
     return checks
 
 
@@ -516,22 +591,27 @@ def render(report: Report) -> str:
         "",
         *throughput_table(report.cells),
         "",
-        f"Scenarios: the landing-page query of `clients/typescript/src/operations/LandingPage.graphql` with `first: {PAGE_SIZE}`; "
-        f"the profile of `{shape.profile_username}` (skills, projects with collaborators, tribes "
-        f"with members); `feed(first: {PAGE_SIZE}, after:)` the cursor of the "
-        f"{shape.feed_cursor_depth:,}th newest event. The reference is "
-        "`benchmarks/reference_app.py`: the landing page's JSON built by one SQL statement "
-        "(`json_build_object`/`json_agg`) behind a bare Litestar route; the benchmark checks "
-        "that it parses to the same JSON as the GraphQL answer.",
+        "Scenarios: the client's operations (`clients/typescript/src/operations/`): "
+        f"`LandingPage` with `first: {PAGE_SIZE}`; `BuilderProfile` of "
+        f"`{shape.profile_username}`; `FeedPage` after the cursor of the "
+        f"{shape.feed_cursor_depth:,}th newest event; `TribePage` of the tribe with the most "
+        f"active members; `Builders` with `first: {BUILDERS_PAGE_SIZE}`. *compiled* is the "
+        "service as it runs; *resolvers* the same server with `COMPILED_EXECUTION=0` "
+        "(Strawberry's resolvers and DataLoaders), whose answers the benchmark checks are "
+        "byte-identical. The reference is `benchmarks/reference_app.py`: the landing page's "
+        "JSON built by one SQL statement (`json_build_object`/`json_agg`) behind a bare "
+        "Litestar route; the benchmark checks that it parses to the same JSON.",
         "",
         "## SQL statements per request",
         "",
         *statements_table(report),
         "",
-        "Counted in-process with `tribe_service.engine.count_statements` (5 requests per "
-        "scenario, fresh DataLoaders each; a range would mean the count varied between them). "
-        "The seeded database is a scratch database, migrated and seeded for the run, then "
-        "dropped; its deep feed cursor is that of its middle event.",
+        "Sent: counted in-process with `tribe_service.engine.count_statements` (5 requests "
+        "per scenario after one warm-up; a range would mean the count varied). Logged: what "
+        "PostgreSQL itself logged for the same requests with `log_statement = 'all'` "
+        "(`tribe_service.embedded_postgres.StatementLog`), so a reset or any statement the app "
+        "does not count would show. The seeded database is a scratch database, migrated and "
+        "seeded for the run, then dropped.",
         "",
     ]
     profile = report.statements_scaled.get("profile")
@@ -545,7 +625,7 @@ def render(report: Report) -> str:
             "## Where the landing page's time goes",
             "",
             f"In-process, one request at a time ({profile['requests']} requests, httpx's ASGI "
-            f"transport): **{profile['wall_ms']:.0f} ms wall, {profile['cpu_ms']:.0f} ms CPU** per "
+            f"transport): **{profile['wall_ms']:.1f} ms wall, {profile['cpu_ms']:.1f} ms CPU** per "
             f"request; at least one statement was in flight for {profile['statement_wait_ms']:.0f} "
             "ms of the wall time. Own CPU time by package (cProfile; C built-ins charged to "
             f"their caller; garbage-collector pauses to whatever allocated, so the split moves "
@@ -573,118 +653,88 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
-JSON_SCALAR_FIELDS = {"metadata", "techStack", "impactMetrics", "skillsNeeded"}
-
-
-def count_fields(value: Any, key: str | None = None) -> int:
-    """How many fields a GraphQL answer resolved (JSON scalars count as one)."""
-    if key in JSON_SCALAR_FIELDS:
-        return 0
+def count_fields(value: Any) -> int:
+    """How many fields a GraphQL answer holds (objects' keys, at every depth)."""
     if isinstance(value, dict):
-        return sum(1 + count_fields(item, name) for name, item in value.items())
+        return sum(1 + count_fields(item) for item in value.values())
     if isinstance(value, list):
         return sum(count_fields(item) for item in value)
     return 0
 
 
 def analysis(report: Report) -> list[str]:
-    """Why the missed targets are missed, from this run's own figures."""
+    """What this run's figures say about the targets, with the causes measured here."""
+    cells = report.cells
     lines = ["### What the figures say", ""]
-    landing = find_cell(report.cells, "landing", 2, 16)
-    reference = find_cell(report.cells, REFERENCE, 2, 16)
+    landing = find_cell(cells, "landing", 2, 16)
+    reference = find_cell(cells, REFERENCE, 2, 16)
+    resolvers = find_cell(cells, "landing", 2, 16, RESOLVERS)
     profile = report.statements_scaled.get("profile")
     cpus = report.machine.cpus or 1
-    needed_rps = 16 / (TARGET_LANDING_P50_MS / 1000)
-    budget_ms = cpus / needed_rps * 1000
     if landing is not None:
         app_ms = landing.per_request_ms(landing.app_cpu_seconds)
         db_ms = landing.per_request_ms(landing.db_cpu_seconds)
-        statements = report.statements_scaled["statements"]["landing"]
-        p50 = landing.result.percentile_ms(50)
-        verdict_text = (
-            "The target is met."
-            if p50 < TARGET_LANDING_P50_MS
-            else f"Measured: {landing.result.rps:.1f} req/s, p50 {ms(p50)} ms."
+        capacity = cpus * 1000 / (app_ms + db_ms) if app_ms + db_ms > 0 else math.nan
+        lines += [
+            f"**Landing page, compiled.** {landing.result.rps:.0f} req/s with 16 clients on 2 "
+            f"workers (p50 {ms(landing.result.percentile_ms(50))} ms): {ms(app_ms)} ms of server "
+            f"CPU and {ms(db_ms)} ms of PostgreSQL CPU per page. With {cpus} CPUs shared by server, "
+            f"PostgreSQL and load generator, that CPU alone caps the page at about "
+            f"{capacity:.0f} req/s, and with 16 clients waiting p50 ≈ 16 / throughput (Little's law).",
+            "",
+        ]
+        if resolvers is not None:
+            resolver_ms = resolvers.per_request_ms(resolvers.app_cpu_seconds)
+            lines += [
+                f"**Against the resolvers.** The same page through Strawberry's resolvers: "
+                f"{resolvers.result.rps:.0f} req/s, {ms(resolver_ms)} ms of server CPU per page "
+                f"({times(ratio(landing, resolvers))} the throughput compiled).",
+                "",
+            ]
+        if reference is not None:
+            reference_db = reference.per_request_ms(reference.db_cpu_seconds)
+            lines += [
+                f"**Against the reference.** One hand-written statement building the JSON inside "
+                f"PostgreSQL: {reference.result.rps:.0f} req/s, "
+                f"{ms(reference.per_request_ms(reference.app_cpu_seconds))} ms of server CPU and "
+                f"{ms(reference_db)} ms of PostgreSQL CPU per page. The compiled page costs "
+                f"PostgreSQL {ms(db_ms)} ms: it returns typed records (asyncpg decodes them in C) "
+                "instead of asking PostgreSQL to format every value as JSON text.",
+                "",
+            ]
+    if profile:
+        shares = ", ".join(
+            f"{name} {share:.0f} %"
+            for name, share in profile["cpu_share_by_package"].items()
+            if share >= 3
         )
         lines += [
-            f"**Landing-page latency.** With 16 clients always waiting, p50 ≈ 16 / throughput "
-            f"(Little's law), so p50 < {TARGET_LANDING_P50_MS:.0f} ms needs ≥ {needed_rps:.0f} "
-            f"req/s: at most {budget_ms:.1f} ms of CPU per request on {cpus} CPUs, for server, "
-            f"PostgreSQL and load generator together. A landing page costs the server "
-            f"{ms(app_ms)} ms of CPU and PostgreSQL {ms(db_ms)} ms. {verdict_text} "
-            f"The queries are not the problem: {span(statements)} statements, each an index "
-            "scan of well under a millisecond (EXPLAIN ANALYZE), on the migrations' indexes.",
-            "",
-        ]
-    if profile:
-        shares = profile["cpu_share_by_package"]
-        execution = shares.get("graphql", 0) + shares.get("strawberry", 0)
-        per_field = profile["cpu_ms"] * 1000 / max(report.fields_resolved, 1)
-        lines += [
-            f"**Where the CPU goes.** The page resolves {report.fields_resolved:,} fields "
-            f"(4 lists of {PAGE_SIZE}, each row with its relations). In-process it takes "
-            f"{profile['cpu_ms']:.0f} ms of CPU; {execution:.0f} % of it is graphql-core and "
-            f"Strawberry executing fields (a resolver call, an `Info`, an awaitable per lazy "
-            f"field, result completion), {shares.get('piccolo', 0):.0f} % Piccolo building "
-            f"queries and turning rows into dicts, {shares.get('asyncio', 0):.0f} % the event "
-            f"loop scheduling the resolvers' tasks, {shares.get('asyncpg', 0):.0f} % asyncpg, "
-            f"{shares.get('json', 0):.0f} % JSON, and only {shares.get('tribe_service', 0):.0f} % "
-            f"our own resolvers and loaders: about {per_field:.0f} µs per field, nearly all of "
-            "it in the libraries.",
-            "",
-        ]
-    if reference is not None and landing is not None and reference.result.rps:
-        ratio = landing.result.rps / reference.result.rps
-        reference_p50 = reference.result.percentile_ms(50)
-        reference_db_ms = reference.per_request_ms(reference.db_cpu_seconds)
-        if reference_p50 < TARGET_LANDING_P50_MS:
-            reference_text = "The reference itself meets the latency target."
-        elif reference_db_ms > budget_ms:
-            reference_text = (
-                "Even the reference misses the latency target here: PostgreSQL alone spends "
-                f"more than the {budget_ms:.1f} ms per request that {needed_rps:.0f} req/s "
-                f"would allow on {cpus} CPUs."
-            )
-        else:
-            reference_text = "Even the reference misses the latency target here."
-        lines += [
-            f"**Against the reference.** The hand-written statement builds the same JSON inside "
-            f"PostgreSQL: {ms(reference.per_request_ms(reference.app_cpu_seconds))} ms of server "
-            f"CPU and {ms(reference_db_ms)} ms of PostgreSQL CPU per page, "
-            f"{reference.result.rps:.0f} req/s (p50 {ms(reference_p50)} ms with 16 clients). "
-            f"GraphQL reaches {ratio:.2f} of its throughput. {reference_text}",
+            f"**Where the remaining CPU goes.** In-process, one landing page at a time: "
+            f"{profile['cpu_ms']:.1f} ms of CPU per request (httpx's client included), "
+            f"{report.fields_resolved:,} fields; by package: {shares}.",
             "",
         ]
     lines += [
-        "**What was fixed.** Parsing and validating the landing-page query took about 15 % of "
-        "the server's CPU on every request (py-spy on a loaded worker): the schema now caches "
-        "parsed and validated documents (Strawberry's `ParserCache` and `ValidationCache`, 256 "
-        "entries per worker, the depth and alias rules built once so the cache can hit), which "
-        "cut the landing page's CPU by 15-25 % in an in-process A/B. cProfile then showed "
-        "Piccolo assembling each loader's `IN` list (one parameter per key) and rebuilding "
-        "foreign-key join columns on every request, each costing more than our resolvers: the "
-        "loaders now send one array parameter (`= ANY($1)`) and build join columns once "
-        "(about 10 %). CPython's collector ran about 13 young and 1 middle collection per "
-        "landing page and a full one every ~10 pages, 20-35 ms of CPU per page (`gc.callbacks`, "
-        "in-process): serving processes now freeze their start-up heap and collect generation 0 "
-        "every 50,000 allocations (`tribe_service/garbage_collection.py`), 25-30 % less CPU per "
-        "page in an in-process A/B; in `just stress` memory stays flat over 20,000 requests, at "
-        "a higher plateau (405 MiB for two workers, 260 MiB before). Statement counts do not "
-        "depend on the data size (table above) nor on timing (the loaders batch per relation).",
+        "**How it is built.** `tribe_service/graphql/compiled` plans each operation once (cached "
+        "per document, operation and the values of the variables its nested arguments and "
+        "directives read): one statement per root field, every relation below it a correlated "
+        "subquery returning `ROW(...)` or `ARRAY(SELECT ROW(...) ... ORDER BY ... LIMIT)`, so "
+        "the records asyncpg returns already have the answer's shape; readers built at planning "
+        "time turn them into the answer's dicts without a resolver call, an `Info` or an "
+        "awaitable per field, and msgspec encodes it once. Strawberry still parses, validates "
+        "and runs every extension around it (limits, masking, error codes). All root fields "
+        "run on one pooled connection; the pool sends no reset on release. Records rather than "
+        "PostgreSQL-built JSON embedded with `msgspec.Raw`: byte-identical answers need Python's "
+        "formats (`isoformat()` dates, `72.0` floats, base64 JSON cursors, enum names), which "
+        "PostgreSQL can only imitate at a CPU cost the reference's own DB column shows, on the "
+        "same CPUs the app needs.",
         "",
-        "**What would close the gap** (none is a query, index or pool problem; each is a "
-        "product decision, so none is done here):",
-        "",
-        "1. Cache the anonymous landing page for a few seconds per worker (it is the same for "
-        "every visitor until there are personalised fields): a cached answer costs about what "
-        "the null server below costs, far under the target. Staleness equals the TTL.",
-        "2. Serve the landing page as one prepared document (like the reference) behind its own "
-        "field or route, keeping GraphQL for everything else: about the reference's figures, "
-        "at the price of a second code path to keep in step with the schema.",
-        "3. Fewer fields per page (4 lists of 20 rows, with nested members and skills): CPU is "
-        "proportional to the fields resolved.",
-        "4. More cores: throughput grows with workers (compare 1 and 2 workers above) as long "
-        "as PostgreSQL has CPU to spare; latency at a fixed concurrency falls with it.",
+        "**Where a target is missed**, the row above says by how much. On this machine the "
+        "server, PostgreSQL and the load generator share 2 CPUs (and other jobs ran during the "
+        "run: see the load average at the top), so the 16-client figures are CPU-bound: what "
+        "would close the rest is less CPU per page — generating the readers as Python source "
+        "per plan (graphql-jit's approach) instead of nested closures, or caching the "
+        "anonymous landing page for a second — or more cores.",
         "",
     ]
     return lines
@@ -716,59 +766,90 @@ def run_bench(args: argparse.Namespace) -> Report:
 
     say("counting statements on the scaled database (and profiling the landing page)")
     report.statements_scaled = statements_on(database_url, 5, args.profile, "production")
+    say("counting the resolvers' statements on the scaled database")
+    report.statements_resolvers = statements_on(database_url, 5, 0, "production", compiled=False)
     if not args.skip_seeded:
         say("counting statements on a freshly seeded scratch database")
         report.statements_seeded = statements_on_seeded(database_url, 5)
 
     requests = scenario_requests(shape)
-    reference_request = HttpRequest.get(REFERENCE, f"/landing?first={PAGE_SIZE}")
     env = {"DATABASE_URL": database_url, "ENVIRONMENT": "production"}
+    measure_cell = partial(
+        measure, warmup=args.warmup, duration=args.duration, postmaster_pid=postmaster
+    )
     landing_size = 0
     for workers in args.workers:
-        landing_body = b""
+        bodies: dict[str, bytes] = {}
         with uvicorn_server("tribe_service.app:app", workers=workers, env=env) as server:
             for scenario, request in requests.items():
-                body = fetch_once(server, request)
-                if scenario == "landing":
-                    landing_body, landing_size = body, len(body)
-                    report.fields_resolved = count_fields(json.loads(body)["data"])
+                bodies[scenario] = fetch_once(server, request)
                 for concurrency in args.concurrency:
                     say(f"{scenario}: {workers} worker(s), {concurrency} client(s)")
-                    result, app_cpu, db_cpu = measure(
-                        server,
-                        request,
-                        concurrency=concurrency,
-                        warmup=args.warmup,
-                        duration=args.duration,
-                        postmaster_pid=postmaster,
-                    )
+                    result, app_cpu, db_cpu = measure_cell(server, request, concurrency=concurrency)
                     report.cells.append(
                         Cell(scenario, workers, concurrency, result, app_cpu, db_cpu)
                     )
-        with uvicorn_server(
-            "benchmarks.reference_app:app",
-            workers=workers,
-            env=env,
-            name="reference",
-            ready_path=f"/landing?first={PAGE_SIZE}",
-        ) as reference:
-            reference_body = fetch_once(reference, reference_request)
-            if json.loads(reference_body) != json.loads(landing_body):
-                raise BenchError("the reference's JSON differs from the GraphQL landing page")
-            for concurrency in args.concurrency:
-                say(f"reference: {workers} worker(s), {concurrency} client(s)")
-                result, app_cpu, db_cpu = measure(
-                    reference,
-                    reference_request,
-                    concurrency=concurrency,
-                    warmup=args.warmup,
-                    duration=args.duration,
-                    postmaster_pid=postmaster,
-                )
-                report.cells.append(Cell(REFERENCE, workers, concurrency, result, app_cpu, db_cpu))
+        landing_size = len(bodies["landing"])
+        report.fields_resolved = count_fields(json.loads(bodies["landing"])["data"])
+        if workers in args.baseline_workers:
+            measure_resolvers(report, workers, requests, bodies, env, args, measure_cell)
+        measure_reference(report, workers, bodies["landing"], env, args, measure_cell)
     say("calibrating the load generator against a null server")
     report.calibration = calibrate(landing_size or 50_000, max(args.concurrency), 3.0)
     return report
+
+
+def measure_resolvers(
+    report: Report,
+    workers: int,
+    requests: dict[str, HttpRequest],
+    bodies: dict[str, bytes],
+    env: dict[str, str],
+    args: argparse.Namespace,
+    measure_cell: Callable[..., tuple[LoadResult, float, float | None]],
+) -> None:
+    """The scenarios through Strawberry's resolvers; their answers must be the same bytes."""
+    baseline_env = {**env, "COMPILED_EXECUTION": "0"}
+    with uvicorn_server(
+        "tribe_service.app:app", workers=workers, env=baseline_env, name=RESOLVERS
+    ) as server:
+        for scenario, request in requests.items():
+            if fetch_once(server, request) != bodies[scenario]:
+                raise BenchError(f"{scenario}: the resolvers' answer differs from the compiled one")
+            for concurrency in args.concurrency:
+                say(f"{scenario} (resolvers): {workers} worker(s), {concurrency} client(s)")
+                result, app_cpu, db_cpu = measure_cell(server, request, concurrency=concurrency)
+                report.cells.append(
+                    Cell(scenario, workers, concurrency, result, app_cpu, db_cpu, RESOLVERS)
+                )
+
+
+def measure_reference(
+    report: Report,
+    workers: int,
+    landing_body: bytes,
+    env: dict[str, str],
+    args: argparse.Namespace,
+    measure_cell: Callable[..., tuple[LoadResult, float, float | None]],
+) -> None:
+    """The one-statement reference, after checking it answers the landing page's JSON."""
+    reference_request = HttpRequest.get(REFERENCE, f"/landing?first={PAGE_SIZE}")
+    with uvicorn_server(
+        "benchmarks.reference_app:app",
+        workers=workers,
+        env=env,
+        name="reference",
+        ready_path=f"/landing?first={PAGE_SIZE}",
+    ) as reference:
+        reference_body = fetch_once(reference, reference_request)
+        if json.loads(reference_body) != json.loads(landing_body):
+            raise BenchError("the reference's JSON differs from the GraphQL landing page")
+        for concurrency in args.concurrency:
+            say(f"reference: {workers} worker(s), {concurrency} client(s)")
+            result, app_cpu, db_cpu = measure_cell(
+                reference, reference_request, concurrency=concurrency
+            )
+            report.cells.append(Cell(REFERENCE, workers, concurrency, result, app_cpu, db_cpu))
 
 
 def say(message: str) -> None:
@@ -783,6 +864,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per cell")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    parser.add_argument(
+        "--baseline-workers",
+        type=int,
+        nargs="*",
+        default=[2],
+        help="worker counts to also measure through the resolvers",
+    )
     parser.add_argument("--profile", type=int, default=20, help="landing requests to profile")
     parser.add_argument("--skip-seeded", action="store_true", help="no scratch database")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)

@@ -4,7 +4,11 @@
 * **profile**: the client's ``BuilderProfile``: skills, projects and their
   collaborators, collaborations, tribes and their members, recent activity;
 * **feed-deep**: a feed page far down the list: ``after`` the cursor of the
-  50,000th newest event (on a small database, of the middle one).
+  50,000th newest event (on a small database, of the middle one);
+* **tribe**: the client's ``TribePage``: a tribe with its members (and their
+  skills) and open roles, the tribe with the most active members;
+* **builders**: the client's ``Builders`` directory, a page of 100 builders with
+  their skills and the total count.
 
 The profile's builder and the deep cursor are read from the database, so every
 database gets requests that touch every relation the query names.
@@ -21,12 +25,15 @@ from benchmarks.load import HttpRequest
 from tribe_service.data_access.pages import FEED
 from tribe_service.graphql.client_operations import (
     BUILDER_PROFILE_QUERY,
+    BUILDERS_QUERY,
     FEED_PAGE_QUERY,
     LANDING_PAGE_QUERY,
+    TRIBE_PAGE_QUERY,
 )
 from tribe_service.graphql.pagination import encode_cursor
 
 PAGE_SIZE = 20
+BUILDERS_PAGE_SIZE = 100
 FEED_DEPTH = 50_000
 SCALED_USERS = 10_000
 
@@ -45,6 +52,14 @@ ORDER BY u.username
 LIMIT 1
 """
 ANY_USER_SQL = "SELECT username FROM users ORDER BY username LIMIT 1"
+# The tribe with the most active members, then open roles: the fullest tribe page.
+TRIBE_SQL = """
+SELECT t.id FROM tribes t
+ORDER BY (SELECT count(*) FROM tribe_members m WHERE m.tribe_id = t.id AND m.status = 'active')
+         DESC,
+         (SELECT count(*) FROM tribe_open_roles r WHERE r.tribe_id = t.id) DESC, t.id
+LIMIT 1
+"""
 FEED_ROW_SQL = """
 SELECT created_at, id FROM feed_events ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1
 """
@@ -59,6 +74,7 @@ class DatabaseShape:
     profile_username: str
     feed_cursor: str | None
     feed_cursor_depth: int  # the cursor is that of the n-th newest event
+    tribe_id: str = ""
 
     def variables(self, scenario: str) -> dict[str, Any]:
         """The GraphQL variables of ``scenario`` on this database."""
@@ -68,6 +84,10 @@ class DatabaseShape:
             return {"username": self.profile_username}
         if scenario == "feed-deep":
             return {"first": PAGE_SIZE, "after": self.feed_cursor}
+        if scenario == "tribe":
+            return {"id": self.tribe_id}
+        if scenario == "builders":
+            return {"first": BUILDERS_PAGE_SIZE}
         raise KeyError(scenario)
 
 
@@ -75,11 +95,15 @@ SCENARIO_QUERIES = {
     "landing": LANDING_PAGE_QUERY,
     "profile": BUILDER_PROFILE_QUERY,
     "feed-deep": FEED_PAGE_QUERY,
+    "tribe": TRIBE_PAGE_QUERY,
+    "builders": BUILDERS_QUERY,
 }
 SCENARIO_TITLES = {
     "landing": "landing page (first: 20)",
     "profile": "builder profile",
     "feed-deep": "feed page 50,000 events deep",
+    "tribe": "tribe page (members, open roles)",
+    "builders": "100 builders with skills",
 }
 
 
@@ -101,6 +125,7 @@ async def read_shape(connection: asyncpg.Connection, depth: int = FEED_DEPTH) ->
         profile_username=username or "",
         feed_cursor=cursor,
         feed_cursor_depth=cursor_depth,
+        tribe_id=await connection.fetchval(TRIBE_SQL) or "",
     )
 
 

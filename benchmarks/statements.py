@@ -8,7 +8,9 @@ once on a freshly seeded one); prints one JSON object.
   through httpx's ASGI transport (a fresh GraphQL context, so fresh
   DataLoaders, per request) inside ``tribe_service.engine.count_statements``;
   min and max are reported, since how DataLoader batches line up can vary
-  with timing.
+  with timing. On this checkout's embedded server, the statements PostgreSQL
+  itself logged (``log_statement = 'all'``) are counted too, and how many
+  requests the compiled plans answered and how many the resolvers did.
 * **profile** (``--profile N``): N landing-page requests one after another:
   wall and CPU milliseconds per request, the part of the wall time during
   which at least one statement is in flight (asyncpg round trips, pool
@@ -20,6 +22,8 @@ once on a freshly seeded one); prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import cProfile
 import json
 import logging
@@ -27,6 +31,7 @@ import pstats
 import time
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -36,6 +41,7 @@ from benchmarks.scenarios import (
     DatabaseShape,
     fetch_shape,
 )
+from tribe_service.embedded_postgres import StatementLog, embedded_server_for
 
 PACKAGE_LABELS = {
     "graphql": "graphql-core (execution, validation)",
@@ -89,28 +95,30 @@ class Measurer:
         self.engine = current_engine()
         self.app = create_app(engine=self.engine)
         self.waiting = 0.0
+        self.log: StatementLog | None = None
         self._patch_engine_timer()
 
     def _patch_engine_timer(self) -> None:
         """Add up the wall time during which at least one statement is in flight."""
-        engine = self.engine
-        original = engine.run_querystring
+        from tribe_service.engine import Connection
+
+        original = Connection.fetch
         in_flight = 0
         since = 0.0
 
-        async def timed(querystring: Any, in_pool: bool = True) -> Any:
+        async def timed(connection: Connection, sql: str, *args: Any) -> Any:
             nonlocal in_flight, since
             if in_flight == 0:
                 since = time.perf_counter()
             in_flight += 1
             try:
-                return await original(querystring, in_pool=in_pool)
+                return await original(connection, sql, *args)
             finally:
                 in_flight -= 1
                 if in_flight == 0:
                     self.waiting += time.perf_counter() - since
 
-        engine.run_querystring = timed  # type: ignore[method-assign]
+        Connection.fetch = timed  # type: ignore[method-assign]
 
     async def post(self, client: httpx.AsyncClient, scenario: str, shape: DatabaseShape) -> None:
         """Send ``scenario``; raise unless it answers 200 without errors."""
@@ -122,18 +130,32 @@ class Measurer:
 
     async def statements(
         self, client: httpx.AsyncClient, shape: DatabaseShape, runs: int
-    ) -> dict[str, list[int]]:
-        """Statement counts per scenario over ``runs`` requests each."""
+    ) -> dict[str, Any]:
+        """Per scenario over ``runs`` requests: statements sent and logged, and the path taken."""
         from tribe_service.engine import count_statements
+        from tribe_service.graphql.compiled.executor import STATS
 
         counts: dict[str, list[int]] = {}
+        logged: dict[str, list[int]] = {}
+        paths: dict[str, dict[str, Any]] = {}
         for scenario in SCENARIO_QUERIES:
-            counts[scenario] = []
+            await self.post(client, scenario, shape)  # prepared once per connection, not counted
+            counts[scenario], logged[scenario] = [], []
+            STATS.reset()
             for _ in range(runs):
+                mark = self.log.mark() if self.log else 0
                 with count_statements() as counter:
                     await self.post(client, scenario, shape)
                 counts[scenario].append(counter.count)
-        return counts
+                if self.log:
+                    await asyncio.sleep(0.1)  # the server writes its log line as it executes
+                    logged[scenario].append(len(self.log.since(mark)))
+            paths[scenario] = {
+                "compiled": STATS.compiled,
+                "fallback": STATS.fallback,
+                "reasons": dict(STATS.fallbacks),
+            }
+        return {"sent": counts, "logged": logged if self.log else None, "paths": paths}
 
     async def profile(
         self, client: httpx.AsyncClient, shape: DatabaseShape, requests: int
@@ -169,10 +191,18 @@ class Measurer:
         }
 
     async def run(self, runs: int, profile_requests: int) -> dict[str, Any]:
-        """Everything, with the pool open for the duration."""
+        """Everything, with the pool open for the duration (and statements logged, if we can)."""
         from tribe_service.config import load_settings
 
-        shape = await fetch_shape(load_settings().database_url)
+        url = load_settings().database_url
+        shape = await fetch_shape(url)
+        server = embedded_server_for(url)
+        with contextlib.ExitStack() as stack:
+            if server is not None:
+                self.log = stack.enter_context(StatementLog(server, urlsplit(url).path[1:]))
+            return await self._run(shape, runs, profile_requests)
+
+    async def _run(self, shape: DatabaseShape, runs: int, profile_requests: int) -> dict[str, Any]:
         await self.engine.start_connection_pool()
         try:
             transport = httpx.ASGITransport(app=self.app)  # type: ignore[arg-type]

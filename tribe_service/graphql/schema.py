@@ -19,7 +19,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
@@ -34,6 +33,7 @@ from tribe_service.graphql.queries.projects import ProjectQuery
 from tribe_service.graphql.queries.skills import SkillQuery
 from tribe_service.graphql.queries.tribes import TribeQuery
 from tribe_service.graphql.queries.users import UserQuery
+from tribe_service.graphql.validation_cache import DocumentValidationCache
 
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 30
@@ -69,7 +69,7 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
         partial(AddValidationRules, limit_rules),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
-        partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
+        partial(DocumentValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
     ]
     if settings.is_production:
         extensions += [DisableIntrospection, MaskUnexpectedErrors]
