@@ -118,7 +118,7 @@ class Measurer:
                 if in_flight == 0:
                     self.waiting += time.perf_counter() - since
 
-        Connection.fetch = timed  # type: ignore[method-assign]
+        Connection.fetch = timed  # type: ignore[method-assign,assignment]
 
     async def post(self, client: httpx.AsyncClient, scenario: str, shape: DatabaseShape) -> None:
         """Send ``scenario``; raise unless it answers 200 without errors."""
