@@ -25,9 +25,14 @@ export function formatDate(iso: string): string {
   return dateFormat.format(new Date(iso));
 }
 
-/** Compile-time exhaustiveness: a case a `switch` forgot becomes a type error here. */
-function assertNever(value: never): never {
-  throw new Error(`Unhandled value: ${JSON.stringify(value)}`);
+/**
+ * Exhaustiveness, checked when compiling: a case a `switch` forgot is a type error here. At run
+ * time a value newer than this build (a server deployed before the frontend) gets `fallback`,
+ * so the page still renders.
+ */
+function unhandled(value: never, fallback: string): string {
+  console.warn("Unhandled value from the API:", value);
+  return fallback;
 }
 
 /** "in 3 projects", "1 builder": a count for a list heading, from `totalCount`. */
@@ -48,7 +53,7 @@ export function describeTarget(target: FeedEventCardFragment["target"]): string 
     case "User":
       return `${target.displayName} (@${target.username})`;
     default:
-      return assertNever(target);
+      return unhandled(target, "something");
   }
 }
 
@@ -71,7 +76,7 @@ export function describeEvent(event: FeedEventCardFragment): string {
     case EventType.BuilderJoined:
       return `${metadata.displayName ?? who} joined Find Your Tribe${metadata.headline ? ` — ${metadata.headline}` : ""}`;
     default:
-      return assertNever(event.eventType);
+      return unhandled(event.eventType, `${who} did something`);
   }
 }
 
