@@ -17,7 +17,7 @@ from tribe_service.graphiql import (
     subresource_integrity,
 )
 
-ABSOLUTE_URL = re.compile(r"\b(?:https?|wss?):|//[\w.-]+\.\w")
+ABSOLUTE_URL = re.compile(r"\b(?:https?|wss?)://")
 ATTRIBUTE_URL = re.compile(r'\b(?:src|href)="([^"]*)"')
 TAG_WITH_INTEGRITY = re.compile(r'(?:src|href)="([^"]*)" integrity="([^"]*)"')
 

@@ -11,7 +11,7 @@ from tests.browser import WAIT_SECONDS, Browser, find_browser, start_chromium
 from tribe_service.graphiql import ASSETS_PATH
 
 # Every host name fails to resolve, so a page needing a CDN cannot load.
-OFFLINE_FLAGS = ('--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',)
+OFFLINE_FLAGS = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",)
 NETWORK_SCHEMES = {"http", "https", "ws", "wss"}
 
 
@@ -51,7 +51,9 @@ def run_health_in_graphiql(browser: Browser, base_url: str) -> tuple[str, list[s
             typed = driver.execute_script("return arguments[0].CodeMirror.getValue()", editor)
             assert typed.strip() == "{ health }"  # the editor closes braces as you type
             driver.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
-            wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".graphiql-response"), '"ok"'))
+            wait.until(
+                EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".graphiql-response"), '"ok"')
+            )
             result = driver.find_element(By.CSS_SELECTOR, ".graphiql-response").text
             severe = [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
             return result, requested_urls(driver), severe

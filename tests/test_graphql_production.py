@@ -91,5 +91,7 @@ async def test_graphiql_assets_are_not_served(production_client):
     from tribe_service.graphiql import ASSETS_PATH, PACKAGES
 
     react = PACKAGES[0]
-    response = await production_client.get(f"{ASSETS_PATH}/{react.folder}/{react.vendored()[0].name}")
+    response = await production_client.get(
+        f"{ASSETS_PATH}/{react.folder}/{react.vendored()[0].name}"
+    )
     assert response.status_code == 404
