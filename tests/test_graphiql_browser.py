@@ -49,7 +49,8 @@ def run_health_in_graphiql(browser: Browser, base_url: str) -> tuple[str, list[s
             typing.send_keys(Keys.DELETE)
             typing.send_keys("{ health }")
             typed = driver.execute_script("return arguments[0].CodeMirror.getValue()", editor)
-            assert typed.strip() == "{ health }"  # the editor closes braces as you type
+            # The brace the editor auto-closes is typed over, not doubled.
+            assert typed.strip() == "{ health }"
             driver.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
             wait.until(
                 EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".graphiql-response"), '"ok"')
