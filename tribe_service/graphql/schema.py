@@ -7,7 +7,9 @@ an empty object type is invalid GraphQL, so it arrives with the first mutation.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 import strawberry
@@ -22,6 +24,7 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.types import ExecutionContext
 
 from tribe_service.config import Settings
@@ -48,6 +51,16 @@ DOCUMENT_CACHE_SIZE = 256
 class Query(HealthQuery, UserQuery, ProjectQuery, TribeQuery, FeedQuery, SkillQuery):
     """The root query type: every read the API offers."""
 
+
+# Strawberry's DateTime, described for codegen users: same parsing and serialisation.
+DATE_TIME = dataclasses.replace(
+    DateTimeDefinition,
+    description=(
+        "An ISO 8601 date and time with its UTC offset, e.g. `2026-11-26T15:06:12.336323+00:00` "
+        "(microseconds only when not zero). Map it to `string` in codegen; `new Date(value)` "
+        "parses it."
+    ),
+)
 
 ExtensionFactory = Callable[[], SchemaExtension]
 
@@ -100,7 +113,9 @@ def build_schema(settings: Settings, *, compiled: bool = True) -> strawberry.Sch
     return TribeSchema(
         query=Query,
         extensions=build_extensions(settings),
-        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+        config=StrawberryConfig(
+            disable_field_suggestions=settings.is_production, scalar_map={datetime: DATE_TIME}
+        ),
         execution_context_class=CompiledExecutor if compiled else None,
     )
 

@@ -8,7 +8,6 @@ converted exactly as graphql-core serializes it (enum names, ISO dates, ...).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -31,25 +30,29 @@ def _decode_json(value: Any) -> Any:
     return msgspec.json.decode(value) if isinstance(value, str) else value
 
 
+# Built-in scalars whose column values are already what graphql-core serializes.
 _SCALARS: dict[str, Convert | None] = {
     "ID": None,
     "String": None,
     "Int": None,
     "Boolean": None,
     "Float": float,
-    "DateTime": datetime.isoformat,
-    "JSON": _decode_json,
+    "JSON": _decode_json,  # a jsonb column arrives as text
 }
 
 
 def converter(output_type: GraphQLOutputType) -> Convert | None:
-    """How a column value becomes what graphql-core would serialize (None: as it is)."""
+    """How a column value becomes what graphql-core would serialize (None: as it is).
+
+    Enums map stored values to names; other scalars (``DateTime``) use their own
+    ``serialize``, exactly as graphql-core would.
+    """
     named = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
     if isinstance(named, GraphQLEnumType):
         names = {value.value: name for name, value in named.values.items()}
         return names.__getitem__
-    if isinstance(named, GraphQLScalarType) and named.name in _SCALARS:
-        return _SCALARS[named.name]
+    if isinstance(named, GraphQLScalarType):
+        return _SCALARS.get(named.name, named.serialize)
     raise Unsupported(f"output type {output_type}")
 
 
