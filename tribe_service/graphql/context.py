@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import strawberry
 from starlette.requests import Request
@@ -25,10 +26,11 @@ class Context:
     response: Response | WebSocket
     engine: TribeEngine
     current_user_id: str | None = None  # stub: authentication fills this in later
-    loaders: Loaders = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.loaders = Loaders(self.engine)
+    @cached_property
+    def loaders(self) -> Loaders:
+        """This request's DataLoaders, made on first use (compiled plans need none)."""
+        return Loaders(self.engine)
 
 
 Info = strawberry.Info[Context, None]

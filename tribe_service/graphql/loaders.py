@@ -25,7 +25,6 @@ from tribe_service.engine import TribeEngine
 
 __all__ = ["Loaders", "Relation"]
 
-LoadFn = Callable[[list[str]], Awaitable[list[Any]]]
 
 
 class LoadersByArguments:
