@@ -26,7 +26,6 @@ from tribe_service.engine import TribeEngine
 __all__ = ["Loaders", "Relation"]
 
 
-
 class LoadersByArguments:
     """One DataLoader per distinct set of field arguments (a status, a page position).
 
