@@ -778,8 +778,8 @@ def missed_targets(report: Report) -> list[str]:
         lines += [
             f"*The app's CPU per page* (in-process profile above): asyncpg decoding records "
             f"{shares.get('asyncpg', 0):.0f} %, our readers {shares.get('tribe_service', 0):.0f} "
-            f"%, `json` {shares.get('json', 0):.0f} % (cursors are `json.dumps` + base64, kept "
-            "byte for byte), httpx (the in-process client, not served traffic) "
+            f"%, `json` {shares.get('json', 0):.0f} % (parsing each request's body; "
+            "cursors are `json.dumps` + base64, kept byte for byte), httpx (the in-process client, not served traffic) "
             f"{shares.get('httpx', 0):.0f} %; Strawberry and graphql-core together "
             f"{shares.get('strawberry', 0) + shares.get('graphql', 0):.0f} %.",
             "",
