@@ -49,14 +49,27 @@ class InvalidTextError(ClientError):
         super().__init__("Text arguments cannot contain the NUL character (\\u0000).")
 
 
+class OperationTimeoutError(ClientError):
+    """The operation ran past ``OPERATION_TIMEOUT_SECONDS`` and was stopped."""
+
+    code = "TIMEOUT"
+
+    def __init__(self, seconds: float | None = None) -> None:
+        limit = f" of {seconds:g} s" if seconds else ""
+        super().__init__(f"The operation ran past its time limit{limit} and was stopped.")
+
+
 def client_error_for(error: BaseException) -> ClientError | None:
     """The client error that ``error`` stands for, or None if it is a bug.
 
-    Besides :class:`ClientError` itself: a database outage, and text that
-    PostgreSQL refuses as input (a NUL in a username, id or cursor).
+    Besides :class:`ClientError` itself: a database outage, a statement past
+    its ``statement_timeout``, and text that PostgreSQL refuses as input (a
+    NUL in a username, id or cursor).
     """
     if isinstance(error, ClientError):
         return error
+    if isinstance(error, asyncpg.exceptions.QueryCanceledError):  # statement_timeout
+        return OperationTimeoutError()
     if is_database_unavailable(error):
         return DatabaseUnavailableError()
     if isinstance(error, asyncpg.exceptions.CharacterNotInRepertoireError):

@@ -1,0 +1,168 @@
+"""Trusted documents: the operations the frontend ships, by SHA-256 of their text.
+
+With ``TRUSTED_DOCUMENTS`` naming a manifest, production answers only the
+operations listed there: a client sends the hash in
+``extensions.persistedQuery.sha256Hash`` (POST, or GET with only the hash), or
+the exact text of a listed operation. Elsewhere the manifest is a lookup table
+for hashes, and any text is answered.
+
+The manifest is Apollo's persisted query manifest format (what the TypeScript
+client's build writes), or a plain ``{"<sha256>": "<document>"}`` object::
+
+    {"format": "apollo-persisted-query-manifest", "version": 1,
+     "operations": [{"id": "<sha256>", "name": "LandingPage", "type": "query", "body": "..."}]}
+
+``python -m tribe_service.graphql.trusted_documents build FILE_OR_DIR... [--output PATH]``
+(``just trusted-documents``) writes one from ``.graphql`` files, one operation
+(with its fragments) per file, checked against the schema and the cost limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+MANIFEST_FORMAT = "apollo-persisted-query-manifest"
+
+
+class ManifestError(ValueError):
+    """The manifest cannot be read, or a hash does not match its document."""
+
+
+def document_hash(text: str) -> str:
+    """The SHA-256 of a document's text, in hex: its id in the manifest."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class TrustedDocuments:
+    """Documents by hash, each checked to hash to its id."""
+
+    def __init__(self, documents: Mapping[str, str]) -> None:
+        for digest, text in documents.items():
+            if document_hash(text) != digest.lower():
+                raise ManifestError(f"the document listed as {digest[:12]}… has another hash")
+        self.documents = {digest.lower(): text for digest, text in documents.items()}
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def get(self, digest: str) -> str | None:
+        """The document with this hash, if listed."""
+        return self.documents.get(digest.lower())
+
+    def contains_text(self, text: str) -> bool:
+        """Whether ``text`` is exactly one of the listed documents."""
+        return document_hash(text) in self.documents
+
+    @classmethod
+    def from_file(cls, path: Path) -> TrustedDocuments:
+        """Read a manifest; :class:`ManifestError` with one line when it is not one."""
+        try:
+            data = msgspec.json.decode(path.read_bytes())
+        except (OSError, msgspec.DecodeError) as error:
+            raise ManifestError(f"cannot read {path}: {error}") from None
+        return cls(_documents_in(data, path))
+
+
+def _documents_in(data: Any, path: Path) -> dict[str, str]:
+    if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT:
+        operations = data.get("operations")
+        if not isinstance(operations, list):
+            raise ManifestError(f"{path}: `operations` must be a list")
+        try:
+            return {str(op["id"]): str(op["body"]) for op in operations}
+        except (KeyError, TypeError):
+            raise ManifestError(f"{path}: every operation needs `id` and `body`") from None
+    if isinstance(data, dict) and all(isinstance(value, str) for value in data.values()):
+        return {str(key): value for key, value in data.items()}
+    raise ManifestError(f"{path}: not a persisted query manifest")
+
+
+def manifest(operations: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """An Apollo persisted query manifest of ``(name, document)`` pairs."""
+    return {
+        "format": MANIFEST_FORMAT,
+        "version": 1,
+        "operations": [
+            {"id": document_hash(body), "name": name, "type": "query", "body": body}
+            for name, body in operations
+        ],
+    }
+
+
+def _graphql_files(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        files.extend(sorted(path.rglob("*.graphql")) if path.is_dir() else [path])
+    return files
+
+
+def build(paths: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    """The manifest of the ``.graphql`` files under ``paths``, and problems found.
+
+    Each file holds one operation (and the fragments it uses), valid against
+    the schema and within the cost limit at its variables' defaults.
+    """
+    from graphql import OperationDefinitionNode, parse, validate
+    from graphql.error import GraphQLSyntaxError
+
+    from tribe_service.config import load_settings
+    from tribe_service.graphql.cost import operation_cost
+    from tribe_service.graphql.schema import build_schema
+
+    settings = load_settings()
+    schema = build_schema(settings)._schema
+    operations: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for file in _graphql_files(paths):
+        body = file.read_text()
+        try:
+            document = parse(body)
+        except GraphQLSyntaxError as error:
+            problems.append(f"{file}: {error.message}")
+            continue
+        ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(ops) != 1 or ops[0].name is None:
+            problems.append(f"{file}: needs exactly one named operation")
+            continue
+        errors = validate(schema, document)
+        problems.extend(f"{file}: {error.message}" for error in errors)
+        cost = operation_cost(schema, document, ops[0])
+        if cost > settings.max_query_cost:
+            problems.append(f"{file}: costs {cost}, above MAX_QUERY_COST={settings.max_query_cost}")
+        operations.append((ops[0].name.value, body))
+    return manifest(operations), problems
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m tribe_service.graphql.trusted_documents build FILE_OR_DIR... [--output PATH]``."""
+    parser = argparse.ArgumentParser(prog="python -m tribe_service.graphql.trusted_documents")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_command = commands.add_parser("build", help="write a manifest from .graphql files")
+    build_command.add_argument("paths", nargs="+")
+    build_command.add_argument("--output", default="-", help="file to write (default: stdout)")
+    args = parser.parse_args(argv)
+    result, problems = build(args.paths)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 1
+    text = json.dumps(result, indent=2) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text)
+        print(f"{len(result['operations'])} operations -> {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
