@@ -118,10 +118,20 @@ class BoundedBody:
                 pass
             disconnected.set()
 
-        work = asyncio.ensure_future(self.app(scope, replay, send))
+        answered = False
+
+        async def send_noting_the_end(message: Message) -> None:
+            nonlocal answered
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                answered = True  # servers report a disconnect once the answer is complete
+
+        work = asyncio.ensure_future(self.app(scope, replay, send_noting_the_end))
         watcher = asyncio.create_task(watch())
         try:
             await asyncio.wait({work, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            if answered and not work.done():
+                await work  # the client has its answer: let the app finish its bookkeeping
         finally:
             if not work.done():
                 work.cancel()  # the client left (or this request itself was cancelled)

@@ -100,6 +100,14 @@ class TribeGraphQL(GraphQL[Context, None]):
             proxies=self.proxies,
         )
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL for a browser's plain GET; a GET by hash alone is an operation."""
+        return (
+            self.graphql_ide is not None
+            and "extensions" not in request.query_params
+            and super().should_render_graphql_ide(request)
+        )
+
     def decode_json(self, data: str | bytes) -> object:
         """JSON, refusing absurd nesting with a 400 instead of a RecursionError."""
         try:
