@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -50,3 +51,6 @@ class Context:
             if not spending.allowed:
                 self.response.status_code = 429
         return None if spending.allowed else spending
+
+Info = strawberry.Info[Context, None]
+"""The ``info`` argument of every resolver."""
