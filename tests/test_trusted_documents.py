@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import REPO_ROOT
 from tribe_service.app import create_app
 from tribe_service.config import load_settings
+from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY, operation_names
 from tribe_service.graphql.trusted_documents import document_hash, manifest
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -103,48 +104,45 @@ def test_a_manifest_whose_hash_does_not_match_stops_start_up(tmp_path, engine):
         create_app(settings, engine)
 
 
-def test_the_cli_builds_a_manifest_from_graphql_files(tmp_path):
-    (tmp_path / "health.graphql").write_text(HEALTH_PAGE)
-    (tmp_path / "nested").mkdir()
-    (tmp_path / "nested" / "feed.graphql").write_text(FEED_PAGE)
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "tribe_service.graphql.trusted_documents", "build", *args]
+    return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+
+
+def test_the_cli_builds_the_manifest_of_the_clients_operations(tmp_path):
     output = tmp_path / "manifest.json"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tribe_service.graphql.trusted_documents",
-            "build",
-            str(tmp_path),
-            "--output",
-            str(output),
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_cli("--output", str(output))
     assert result.returncode == 0, result.stderr
     built = json.loads(output.read_text())
     assert built["format"] == "apollo-persisted-query-manifest"
-    assert {op["name"]: op["id"] for op in built["operations"]} == {
-        "HealthPage": document_hash(HEALTH_PAGE),
-        "FeedPage": document_hash(FEED_PAGE),
-    }
+    names = {op["name"]: op for op in built["operations"]}
+    assert set(names) == set(operation_names())
+    landing = names["LandingPage"]
+    assert landing["body"] == LANDING_PAGE_QUERY  # what the tests and benchmarks send
+    assert landing["id"] == document_hash(LANDING_PAGE_QUERY)
+
+
+def test_the_cli_reads_a_directory_of_operations_and_fragments(tmp_path):
+    (tmp_path / "Health.graphql").write_text(HEALTH_PAGE)
+    (tmp_path / "Feed.graphql").write_text(
+        "query Feed($first: Int!) { feed(first: $first) { nodes { ...Event } } }"
+    )
+    (tmp_path / "Event.graphql").write_text("fragment Event on FeedEvent { id }")
+    result = run_cli(str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    built = json.loads(result.stdout)
+    bodies = {op["name"]: op["body"] for op in built["operations"]}
+    assert set(bodies) == {"HealthPage", "Feed"}
+    assert "fragment Event on FeedEvent" in bodies["Feed"]
 
 
 def test_the_cli_refuses_an_invalid_or_too_costly_operation(tmp_path):
-    (tmp_path / "bad.graphql").write_text("query Bad { nosuchfield }")
-    (tmp_path / "costly.graphql").write_text(
-        "query Costly { a: builders(first: 100) { nodes { projects { collaborators { user {"
-        " projects { id } } } } } } }"
+    (tmp_path / "Bad.graphql").write_text("query Bad { nosuchfield }")
+    (tmp_path / "Costly.graphql").write_text(
+        "query Costly { builders(first: 100) { nodes { projects(first: 100) {"
+        " collaborators(first: 100) { user { id } } } } } }"
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "tribe_service.graphql.trusted_documents", "build", str(tmp_path)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_cli(str(tmp_path))
     assert result.returncode == 1
     assert "nosuchfield" in result.stderr
     assert "MAX_QUERY_COST" in result.stderr

@@ -52,5 +52,6 @@ class Context:
                 self.response.status_code = 429
         return None if spending.allowed else spending
 
+
 Info = strawberry.Info[Context, None]
 """The ``info`` argument of every resolver."""

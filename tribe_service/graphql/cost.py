@@ -49,10 +49,9 @@ from graphql import (
 from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
 
+from tribe_service.graphql.errors import QUERY_TOO_COMPLEX, RATE_LIMITED
 from tribe_service.graphql.pagination import MAX_PAGE_SIZE
 
-QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
-RATE_LIMITED = "RATE_LIMITED"
 PAGE_SIZE_ARGUMENT = "first"
 
 # Lists that take no `first`, at the size they count as (type name, field name).

@@ -12,9 +12,10 @@ client's build writes), or a plain ``{"<sha256>": "<document>"}`` object::
     {"format": "apollo-persisted-query-manifest", "version": 1,
      "operations": [{"id": "<sha256>", "name": "LandingPage", "type": "query", "body": "..."}]}
 
-``python -m tribe_service.graphql.trusted_documents build FILE_OR_DIR... [--output PATH]``
-(``just trusted-documents``) writes one from ``.graphql`` files, one operation
-(with its fragments) per file, checked against the schema and the cost limit.
+``python -m tribe_service.graphql.trusted_documents build [DIR] [--output PATH]``
+(``just trusted-documents``) writes one from the TypeScript client's
+``.graphql`` files (or those in ``DIR``, laid out the same way), each checked
+against the schema and the cost limit.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+
+from tribe_service.graphql.client_operations import OPERATIONS_DIR, document, operation_names
+from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE
 
 MANIFEST_FORMAT = "apollo-persisted-query-manifest"
 
@@ -97,60 +101,56 @@ def manifest(operations: Iterable[tuple[str, str]]) -> dict[str, Any]:
     }
 
 
-def _graphql_files(paths: Sequence[str]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        files.extend(sorted(path.rglob("*.graphql")) if path.is_dir() else [path])
-    return files
+def build(directory: Path = OPERATIONS_DIR) -> tuple[dict[str, Any], list[str]]:
+    """The manifest of the operations in ``directory``, and the problems found.
 
-
-def build(paths: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
-    """The manifest of the ``.graphql`` files under ``paths``, and problems found.
-
-    Each file holds one operation (and the fragments it uses), valid against
-    the schema and within the cost limit at its variables' defaults.
+    ``directory`` is laid out as the TypeScript client's operations are: one
+    operation or fragment per ``.graphql`` file; each operation is sent with the
+    fragments it spreads (:func:`client_operations.document`). Every one must be
+    valid against the schema and within ``MAX_QUERY_COST`` at its variables'
+    defaults (a page of ``first: 20`` where it has no default).
     """
     from graphql import OperationDefinitionNode, parse, validate
     from graphql.error import GraphQLSyntaxError
 
     from tribe_service.config import load_settings
     from tribe_service.graphql.cost import operation_cost
-    from tribe_service.graphql.schema import build_schema
+    from tribe_service.graphql.schema import schema
 
     settings = load_settings()
-    schema = build_schema(settings)._schema
     operations: list[tuple[str, str]] = []
     problems: list[str] = []
-    for file in _graphql_files(paths):
-        body = file.read_text()
+    try:
+        names = operation_names(directory)
+    except ValueError as error:
+        return manifest([]), [str(error)]
+    for name in names:
+        body = document(name, directory)
         try:
-            document = parse(body)
+            parsed = parse(body)
         except GraphQLSyntaxError as error:
-            problems.append(f"{file}: {error.message}")
+            problems.append(f"{name}: {error.message}")
             continue
-        ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        if len(ops) != 1 or ops[0].name is None:
-            problems.append(f"{file}: needs exactly one named operation")
-            continue
-        errors = validate(schema, document)
-        problems.extend(f"{file}: {error.message}" for error in errors)
-        cost = operation_cost(schema, document, ops[0])
+        problems.extend(f"{name}: {error.message}" for error in validate(schema._schema, parsed))
+        [operation] = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+        cost = operation_cost(schema._schema, parsed, operation, {"first": DEFAULT_PAGE_SIZE})
         if cost > settings.max_query_cost:
-            problems.append(f"{file}: costs {cost}, above MAX_QUERY_COST={settings.max_query_cost}")
-        operations.append((ops[0].name.value, body))
+            problems.append(f"{name}: costs {cost}, above MAX_QUERY_COST={settings.max_query_cost}")
+        operations.append((name, body))
     return manifest(operations), problems
 
 
 def main(argv: Sequence[str]) -> int:
-    """``python -m tribe_service.graphql.trusted_documents build FILE_OR_DIR... [--output PATH]``."""
+    """``python -m tribe_service.graphql.trusted_documents build [DIR] [--output PATH]``."""
     parser = argparse.ArgumentParser(prog="python -m tribe_service.graphql.trusted_documents")
     commands = parser.add_subparsers(dest="command", required=True)
     build_command = commands.add_parser("build", help="write a manifest from .graphql files")
-    build_command.add_argument("paths", nargs="+")
+    build_command.add_argument(
+        "directory", nargs="?", type=Path, default=OPERATIONS_DIR, help="default: the client's"
+    )
     build_command.add_argument("--output", default="-", help="file to write (default: stdout)")
     args = parser.parse_args(argv)
-    result, problems = build(args.paths)
+    result, problems = build(args.directory)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

@@ -29,15 +29,17 @@ from strawberry.types import ExecutionResult
 from tribe_service.config import Settings
 from tribe_service.engine import TribeEngine
 from tribe_service.graphql.context import Context
-from tribe_service.graphql.errors import OperationTimeoutError
+from tribe_service.graphql.errors import (
+    PERSISTED_QUERY_HASH_MISMATCH,
+    PERSISTED_QUERY_NOT_FOUND,
+    PERSISTED_QUERY_NOT_IN_LIST,
+    OperationTimeoutError,
+)
 from tribe_service.graphql.schema import build_schema
 from tribe_service.graphql.trusted_documents import TrustedDocuments, document_hash
 from tribe_service.rate_limit import PointsBudget, parse_networks
 
 MAX_JSON_DEPTH = 32
-PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
-PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
 
 
 def _check_nesting(value: Any) -> None:
