@@ -12,6 +12,7 @@ import httpx
 import pytest
 from graphql import parse, specified_rules, validate
 
+from benchmarks.attacks import AMPLIFICATION, NESTED_LISTS, fragment_bomb
 from benchmarks.scenarios import PAGE_SIZE, SCENARIO_QUERIES
 from tests.graphql_client import graphql, graphql_data
 from tribe_service.app import create_app
@@ -25,29 +26,6 @@ pytestmark = pytest.mark.usefixtures("seeded")
 
 SETTINGS = load_settings({"ENVIRONMENT": "test"})
 SCHEMA = build_schema(SETTINGS)._schema
-
-# The issue's amplification query: 30 aliases of builders(first: 100) over nested
-# projects / collaborators / user fragments (3.7 kB, 2.6 MB of answer on the seed).
-AMPLIFICATION = (
-    "fragment U on User { id username displayName bio"
-    " projects { id title collaborators { role user { id username"
-    " projects { id title collaborators { user { id username } } } } } } }\n"
-    "query Amplify {\n"
-    + "\n".join(f"  b{i}: builders(first: 100) {{ nodes {{ ...U }} }}" for i in range(30))
-    + "\n}"
-)
-# Without aliases, within the depth limit: one list, nested lists four deep.
-NESTED_LISTS = """
-{ builders(first: 100) { nodes { projects { collaborators { user { projects {
-  collaborators { user { username } } } } } } } } }
-"""
-
-
-def fragment_bomb(levels: int = 20, leaf: str = "id") -> str:
-    """``fragment F0 on User { ...F1 ...F1 }``, ``levels`` deep: 2^levels uses of the leaf."""
-    fragments = [f"fragment F{i} on User {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)]
-    fragments.append(f"fragment F{levels} on User {{ {leaf} }}")
-    return '{ user(username: "mayachen") { ...F0 } }\n' + "\n".join(fragments)
 
 
 def cost_of(query: str, variables: dict | None = None) -> int:

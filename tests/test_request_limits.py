@@ -174,11 +174,11 @@ async def test_a_client_that_hangs_up_cancels_its_work():
 
 async def test_spending_the_budget_gives_429_with_retry_after_and_ratelimit_headers(engine):
     async with app_client(engine, RATE_LIMIT_POINTS_PER_MINUTE="50") as client:
-        query = "{ feed(first: 20) { nodes { id actor { id } } } }"  # 41 points
+        query = "{ feed(first: 20) { nodes { id actor { id } } } }"  # 1 + 41 points
         first = await client.post("/graphql", json={"query": query})
         assert first.status_code == 200
         assert first.headers["RateLimit-Limit"] == "50"
-        assert first.headers["RateLimit-Remaining"] == "9"
+        assert first.headers["RateLimit-Remaining"] == "8"
         second = await client.post("/graphql", json={"query": query})
     assert second.status_code == 429
     assert int(second.headers["Retry-After"]) >= 1
@@ -214,6 +214,25 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(engine):
                 "/graphql", json={"query": query}, headers={"X-Forwarded-For": f"10.0.1.{i}"}
             )
             assert response.status_code == expected
+
+
+async def test_refused_operations_spend_the_budget_too(engine):
+    # A fragment bomb (or any document refused before execution) costs its
+    # parsing and validation: 1 point on arrival and 100 for the refusal.
+    bomb = (
+        '{ user(username: "x") { ...F0 } }\n'
+        + "\n".join(f"fragment F{i} on User {{ ...F{i + 1} ...F{i + 1} }}" for i in range(20))
+        + "\nfragment F20 on User { a: id }"
+    )
+    async with app_client(engine, RATE_LIMIT_POINTS_PER_MINUTE="150") as client:
+        first = await client.post("/graphql", json={"query": bomb})
+        assert first.json()["errors"][0]["extensions"]["code"] == "TOO_MANY_ALIASES"
+        assert first.headers["RateLimit-Remaining"] == "49"
+        second = await client.post("/graphql", json={"query": bomb})
+        assert second.headers["RateLimit-Remaining"] == "0"
+        third = await client.post("/graphql", json={"query": "{ health }"})
+    assert third.status_code == 429
+    assert third.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
 
 
 def _cursor(payload: object) -> str:

@@ -59,7 +59,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     trusted_proxies: str = ""
     trusted_documents: str = ""
     allowed_hosts: str = ""
-    admin_login_max_failures: int = 10
+    admin_login_max_failures: int = 5
     admin_lockout_seconds: int = 300
 
     def __post_init__(self) -> None:

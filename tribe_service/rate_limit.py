@@ -101,8 +101,12 @@ class PointsBudget:
         """A budget of 0 points per minute means: no limit."""
         return self.capacity > 0
 
-    async def spend(self, client: str, points: float) -> Spending:
-        """Take ``points`` from ``client``'s bucket if it holds them."""
+    async def spend(self, client: str, points: float, *, owed: bool = False) -> Spending:
+        """Take ``points`` from ``client``'s bucket if it holds them.
+
+        ``owed``: the points were already used, so take what there is even if it
+        is not enough (the bucket empties; the answer is not refused).
+        """
         if not self.enabled:
             return Spending(True, 0, 0, 0)
         points = min(points, self.capacity)
@@ -112,14 +116,14 @@ class PointsBudget:
             bucket.points = min(self.capacity, bucket.points + (now - bucket.updated) * self.rate)
             bucket.updated = now
             allowed = bucket.points >= points
-            if allowed:
-                bucket.points -= points
+            if allowed or owed:
+                bucket.points = max(0.0, bucket.points - points)
             await self.store.set(
                 self._key(client), msgspec.msgpack.encode(bucket), expires_in=WINDOW_SECONDS
             )
-        missing = 0.0 if allowed else points - bucket.points
+        missing = 0.0 if allowed or owed else points - bucket.points
         return Spending(
-            allowed=allowed,
+            allowed=allowed or owed,
             limit=self.capacity,
             remaining=int(bucket.points),
             retry_after=math.ceil(missing / self.rate) if missing > 0 else 0,

@@ -38,19 +38,29 @@ class Context:
         return client_address(peer, self.request.headers, self.proxies)
 
     async def spend(self, points: int) -> Spending | None:
-        """Spend ``points`` of the client's budget; the refusal, if it is exhausted.
+        """Spend ``points`` of the client's budget; the refusal, if it lacks them.
 
         The ``RateLimit`` headers go on the response either way; a refusal
         makes it a 429 with ``Retry-After``.
         """
+        spending = await self._spend(points)
+        if spending is None or spending.allowed:
+            return None
+        if isinstance(self.response, Response):
+            self.response.status_code = 429
+        return spending
+
+    async def charge(self, points: int) -> None:
+        """Spend ``points`` already used (a refused operation's parsing and validation)."""
+        await self._spend(points, owed=True)
+
+    async def _spend(self, points: int, *, owed: bool = False) -> Spending | None:
         if self.budget is None or not self.budget.enabled:
             return None
-        spending = await self.budget.spend(self.client, max(points, 1))
+        spending = await self.budget.spend(self.client, points, owed=owed)
         if isinstance(self.response, Response):
             self.response.headers.update(spending.headers())
-            if not spending.allowed:
-                self.response.status_code = 429
-        return None if spending.allowed else spending
+        return spending
 
 
 Info = strawberry.Info[Context, None]

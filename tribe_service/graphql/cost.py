@@ -49,7 +49,7 @@ from graphql import (
 from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
 
-from tribe_service.graphql.errors import QUERY_TOO_COMPLEX, RATE_LIMITED
+from tribe_service.graphql.errors import QUERY_TOO_COMPLEX, rate_limited_error
 from tribe_service.graphql.pagination import MAX_PAGE_SIZE
 
 PAGE_SIZE_ARGUMENT = "first"
@@ -63,6 +63,9 @@ UNPAGED_LIST_SIZES: Mapping[tuple[str, str], int] = {
 }
 # Introspection (GraphiQL's schema query) is small and fixed; count it flat.
 INTROSPECTION_COST = 1
+# What an operation refused before execution spends of its client's budget: the
+# parsing and validation it caused (a fragment bomb is refused, not free).
+REFUSED_OPERATION_POINTS = 100
 
 
 class CostEstimator:
@@ -205,8 +208,11 @@ def operation_cost(
 
 
 class CostLimit(SchemaExtension):
-    """Refuses operations above ``max_cost`` before they run, then spends the client's budget.
+    """Refuses operations above ``max_cost`` before they run, and spends the client's budget.
 
+    An operation that runs spends its estimated cost; one refused before it runs
+    (a syntax or validation error, or above ``max_cost``) spends
+    :data:`REFUSED_OPERATION_POINTS`, for the parsing and validation it caused.
     With ``report`` (development), the response's ``extensions.cost`` shows the
     estimate and the limit, so frontend developers see how close a page is.
     """
@@ -215,9 +221,17 @@ class CostLimit(SchemaExtension):
         self.max_cost = max_cost
         self.report = report
         self.cost: int | None = None
+        self.spent = False
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        """After an operation that never reached execution, charge for the refusal."""
+        yield
+        charge = getattr(self.execution_context.context, "charge", None)
+        if not self.spent and charge is not None:
+            await charge(REFUSED_OPERATION_POINTS)
 
     async def on_execute(self) -> AsyncIterator[None]:
-        """Estimate, refuse or charge; execution is skipped when ``result`` is set."""
+        """Estimate, refuse or spend; execution is skipped when ``result`` is set."""
         context = self.execution_context
         document = context.graphql_document
         operation = get_operation_ast(document, context.operation_name) if document else None
@@ -237,15 +251,13 @@ class CostLimit(SchemaExtension):
             extensions = {"code": QUERY_TOO_COMPLEX, "cost": cost, "limit": self.max_cost}
             return GraphQLExecutionResult(None, [GraphQLError(message, extensions=extensions)])
         spend = getattr(request_context, "spend", None)
-        refused = await spend(cost) if spend is not None else None
+        if spend is None:
+            return None
+        self.spent = True
+        refused = await spend(cost)
         if refused is None:
             return None
-        message = (
-            f"Too many requests: this client's budget of {refused.limit} points a minute is"
-            f" spent; retry in {refused.retry_after} s."
-        )
-        extensions = {"code": RATE_LIMITED, "retryAfter": refused.retry_after, "cost": cost}
-        return GraphQLExecutionResult(None, [GraphQLError(message, extensions=extensions)])
+        return GraphQLExecutionResult(None, [rate_limited_error(refused)])
 
     def get_results(self) -> dict[str, Any]:
         """``extensions.cost`` in development."""

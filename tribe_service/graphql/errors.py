@@ -22,6 +22,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from tribe_service.engine import is_database_unavailable
+from tribe_service.rate_limit import Spending
 
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
@@ -80,6 +81,15 @@ class OperationTimeoutError(ClientError):
     def __init__(self, seconds: float | None = None) -> None:
         limit = f" of {seconds:g} s" if seconds else ""
         super().__init__(f"The operation ran past its time limit{limit} and was stopped.")
+
+
+def rate_limited_error(spending: Spending) -> GraphQLError:
+    """The error of a request refused because its client's budget is spent."""
+    return GraphQLError(
+        f"Too many requests: this client's budget of {spending.limit} points a minute is"
+        f" spent; retry in {spending.retry_after} s.",
+        extensions={"code": RATE_LIMITED, "retryAfter": spending.retry_after},
+    )
 
 
 def client_error_for(error: BaseException) -> ClientError | None:

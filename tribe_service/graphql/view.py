@@ -34,6 +34,7 @@ from tribe_service.graphql.errors import (
     PERSISTED_QUERY_NOT_FOUND,
     PERSISTED_QUERY_NOT_IN_LIST,
     OperationTimeoutError,
+    rate_limited_error,
 )
 from tribe_service.graphql.schema import build_schema
 from tribe_service.graphql.trusted_documents import TrustedDocuments, document_hash
@@ -130,7 +131,11 @@ class TribeGraphQL(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Resolve trusted documents, bound the text, then run within the deadline."""
+        """Refuse a client whose budget is spent, resolve trusted documents, bound the
+        text, then run within the deadline."""
+        exhausted = await context.spend(1)  # every request: a point, before any parsing
+        if exhausted is not None:
+            return ExecutionResult(data=None, errors=[rate_limited_error(exhausted)])
         query, refusal = self._trusted_query(request_data, request_adapter.method)
         if refusal is not None:
             return refusal
