@@ -147,3 +147,9 @@ def test_the_cli_refuses_an_invalid_or_too_costly_operation(tmp_path):
     assert "nosuchfield" in result.stderr
     assert "MAX_QUERY_COST" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_docs_show_the_current_costs_of_the_clients_operations():
+    from tribe_service.graphql.trusted_documents import cost_table
+
+    assert cost_table() in (REPO_ROOT / "docs" / "limits.md").read_text()

@@ -8,6 +8,7 @@ everywhere: one line naming the variable, then exit.
 from __future__ import annotations
 
 import enum
+import ipaddress
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -79,6 +80,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
             raise ValueError("OPERATION_TIMEOUT_SECONDS must be positive")
         if self.rate_limit_points_per_minute < 0:
             raise ValueError("RATE_LIMIT_POINTS_PER_MINUTE must be 0 (off) or more")
+        for proxy in _split_list(self.trusted_proxies):
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"TRUSTED_PROXIES: {proxy!r} is not an address or network"
+                ) from None
 
     def __repr__(self) -> str:
         """Every setting, with the database password masked (settings end up in logs)."""

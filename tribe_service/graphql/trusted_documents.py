@@ -140,6 +140,22 @@ def build(directory: Path = OPERATIONS_DIR) -> tuple[dict[str, Any], list[str]]:
     return manifest(operations), problems
 
 
+def cost_table(directory: Path = OPERATIONS_DIR) -> str:
+    """A Markdown table of each operation's estimated cost at ``first: 20`` and ``first: 100``."""
+    from graphql import OperationDefinitionNode, parse
+
+    from tribe_service.graphql.cost import operation_cost
+    from tribe_service.graphql.schema import schema
+
+    lines = ["| operation | cost at `first: 20` | at `first: 100` |", "|---|---:|---:|"]
+    for name in operation_names(directory):
+        parsed = parse(document(name, directory))
+        [operation] = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+        costs = [operation_cost(schema._schema, parsed, operation, {"first": n}) for n in (20, 100)]
+        lines.append(f"| {name} | {costs[0]:,} | {costs[1]:,} |")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str]) -> int:
     """``python -m tribe_service.graphql.trusted_documents build [DIR] [--output PATH]``."""
     parser = argparse.ArgumentParser(prog="python -m tribe_service.graphql.trusted_documents")
@@ -149,7 +165,12 @@ def main(argv: Sequence[str]) -> int:
         "directory", nargs="?", type=Path, default=OPERATIONS_DIR, help="default: the client's"
     )
     build_command.add_argument("--output", default="-", help="file to write (default: stdout)")
+    costs_command = commands.add_parser("costs", help="print each operation's cost (Markdown)")
+    costs_command.add_argument("directory", nargs="?", type=Path, default=OPERATIONS_DIR)
     args = parser.parse_args(argv)
+    if args.command == "costs":
+        print(cost_table(args.directory))
+        return 0
     result, problems = build(args.directory)
     for problem in problems:
         print(problem, file=sys.stderr)
