@@ -213,6 +213,7 @@ def uvicorn_server(
     name: str | None = None,
     ready_path: str = "/healthz",
     port: int | None = None,
+    graceful_shutdown: int = GRACEFUL_SHUTDOWN_SECONDS,
 ) -> ServerProcess:
     """``uvicorn APP`` as ``just serve`` runs it, on a free port of 127.0.0.1."""
     port = port or free_port()
@@ -227,7 +228,7 @@ def uvicorn_server(
         "--workers",
         str(workers),
         "--timeout-graceful-shutdown",
-        str(GRACEFUL_SHUTDOWN_SECONDS),
+        str(graceful_shutdown),
     ]
     full_env = {**os.environ, **env, "HOST": LOCALHOST, "PORT": str(port), "WORKERS": str(workers)}
     return ServerProcess(name or app, argv, port, full_env, ready_path=ready_path)

@@ -61,3 +61,9 @@ async def test_production_serves_no_api_descriptions(engine, path):
     async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
         response = await client.get(path)
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("host", ["localhost:8000", "127.0.0.1:8111", "[::1]:8000", "TESTSERVER"])
+async def test_an_allowed_host_with_a_port_is_answered(client, host):
+    response = await client.post("/graphql", json={"query": "{ health }"}, headers={"Host": host})
+    assert response.status_code == 200

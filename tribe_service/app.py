@@ -7,11 +7,11 @@ given settings (the tests use it).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from litestar import Litestar, Response, get
 from litestar.app import DEFAULT_OPENAPI_CONFIG
-from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.cors import CORSConfig
 from litestar.handlers import asgi
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
@@ -28,7 +28,7 @@ from tribe_service.garbage_collection import tune_for_serving
 from tribe_service.graphql.trusted_documents import ManifestError, TrustedDocuments
 from tribe_service.graphql.view import TribeGraphQL
 from tribe_service.rate_limit import PointsBudget, parse_networks
-from tribe_service.request_guard import BoundedBody, security_headers
+from tribe_service.request_guard import AllowedHosts, BoundedBody, security_headers
 
 RATE_LIMIT_STORE = "rate_limit"
 
@@ -104,10 +104,12 @@ def create_app(
     return Litestar(
         route_handlers=[graphql, admin, healthz],
         cors_config=CORSConfig(allow_origins=settings.allowed_origins, allow_credentials=True),
-        # A forged Host would end up in the admin's redirects; /healthz answers any
-        # (load balancers ask by address).
-        allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.hosts, exclude=["/healthz"]),
-        middleware=[security_headers],  # type: ignore[list-item]  # a Starlette-typed ASGI middleware
+        middleware=[  # Starlette-typed ASGI middleware
+            security_headers,  # type: ignore[list-item]
+            # A forged Host would end up in the admin's redirects; /healthz answers any
+            # (load balancers ask by address).
+            partial(AllowedHosts, hosts=settings.hosts, exempt=("/healthz",)),  # type: ignore[list-item]
+        ],
         stores={RATE_LIMIT_STORE: store},
         # Litestar's /schema pages describe only /healthz; production serves none.
         openapi_config=None if settings.is_production else DEFAULT_OPENAPI_CONFIG,
