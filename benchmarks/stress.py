@@ -94,7 +94,7 @@ REFUSAL_LIMIT_SECONDS = 1.0
 # or an allowed page, data) and never a 5xx.
 ABUSE_ANSWERS = {
     "heavy queries": {"200 QUERY_TOO_COMPLEX", "429 RATE_LIMITED", "200 data"},
-    "fragment bombs": {"200 TOO_MANY_ALIASES", "429 RATE_LIMITED", "200 data"},
+    "fragment bombs": {"200 QUERY_TOO_LARGE", "429 RATE_LIMITED"},
     "100 MB bodies": {"HTTP 413 (announced)", "HTTP 413 (chunked)"},
     "wrong admin logins": {"HTTP 401", "HTTP 429"},
 }

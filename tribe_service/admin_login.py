@@ -10,14 +10,19 @@ behind the same address included). Instead:
   last failure: 429 with ``Retry-After``. A success clears the username's count.
 * :class:`AdminUser` checks passwords in a worker thread (PBKDF2 with 600,000
   iterations is about half a second of CPU; on the event loop every other
-  request would wait), one at a time, so logins cannot take both cores.
+  request would wait), one at a time and at the lowest CPU priority, so
+  logins use idle CPU and never both cores.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import datetime
 import json
+import os
+import threading
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -33,7 +38,18 @@ LOGIN_PATH = "/public/login/"  # below the admin's mount path
 ADDRESS_FACTOR = 3  # an address may fail for a few usernames before it is locked
 LOGIN_LOCKED = "LOGIN_LOCKED"
 
-_hashing = asyncio.Semaphore(1)
+
+def _lower_priority() -> None:
+    """Run this thread at the lowest CPU priority (Linux: per thread), where available."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
+# One thread, at the lowest priority: password checks use idle CPU, never the
+# CPU that requests are waiting for (PBKDF2 releases the GIL while it works).
+_hashing = concurrent.futures.ThreadPoolExecutor(
+    max_workers=1, thread_name_prefix="password-check", initializer=_lower_priority
+)
 
 
 class AdminUser(BaseUser, tablename="piccolo_user"):
@@ -60,14 +76,16 @@ class AdminUser(BaseUser, tablename="piccolo_user"):
 
 
 async def _check_password(password: str, stored: str | None) -> bool:
-    """Hash in a thread; with no stored hash, hash anyway (same timing for unknown users)."""
-    async with _hashing:
-        if stored is None:
-            await asyncio.to_thread(AdminUser.hash_password, password)
-            return False
-        _, iterations, salt, _ = AdminUser.split_stored_password(stored)
-        hashed = await asyncio.to_thread(AdminUser.hash_password, password, salt, int(iterations))
-        return hashed == stored
+    """Hash off the event loop; with no stored hash, hash anyway (same timing for unknown users)."""
+    loop = asyncio.get_running_loop()
+    if stored is None:
+        await loop.run_in_executor(_hashing, AdminUser.hash_password, password)
+        return False
+    _, iterations, salt, _ = AdminUser.split_stored_password(stored)
+    hashed = await loop.run_in_executor(
+        _hashing, AdminUser.hash_password, password, salt, int(iterations)
+    )
+    return hashed == stored
 
 
 class NoLimit(RateLimitProvider):

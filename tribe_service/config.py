@@ -56,7 +56,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     max_query_chars: int = 20_000
     max_body_bytes: int = 256 * 1024
     operation_timeout_seconds: float = 5.0
-    rate_limit_points_per_minute: int = 100_000
+    rate_limit_points_per_minute: int = 60_000
     trusted_proxies: str = ""
     trusted_documents: str = ""
     allowed_hosts: str = ""

@@ -28,7 +28,7 @@ from strawberry.types import ExecutionContext
 
 from tribe_service.config import Environment, Settings
 from tribe_service.graphql.cost import CostLimit
-from tribe_service.graphql.document_limits import document_limit_rules
+from tribe_service.graphql.document_limits import ExpansionLimit, document_limit_rules
 from tribe_service.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_unexpected
 from tribe_service.graphql.queries.feed import FeedQuery
 from tribe_service.graphql.queries.health import HealthQuery
@@ -75,6 +75,7 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
         partial(AddValidationRules, list(limit_rules)),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
+        ExpansionLimit,  # after parsing, before validation
         partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
         partial(
             CostLimit,
