@@ -225,10 +225,12 @@ class CostLimit(SchemaExtension):
 
     async def on_operation(self) -> AsyncIterator[None]:
         """After an operation that never reached execution, charge for the refusal."""
-        yield
-        charge = getattr(self.execution_context.context, "charge", None)
-        if not self.spent and charge is not None:
-            await charge(REFUSED_OPERATION_POINTS)
+        try:
+            yield
+        finally:  # refusals at parse time arrive here as exceptions
+            charge = getattr(self.execution_context.context, "charge", None)
+            if not self.spent and charge is not None:
+                await charge(REFUSED_OPERATION_POINTS)
 
     async def on_execute(self) -> AsyncIterator[None]:
         """Estimate, refuse or spend; execution is skipped when ``result`` is set."""
