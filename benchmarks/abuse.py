@@ -29,6 +29,9 @@ NORMAL_PAUSE_SECONDS = 2.0
 HUGE_BODY_BYTES = 100 * 1024 * 1024
 CHUNK = b"x" * (1024 * 1024)
 ATTACK_TIMEOUT_SECONDS = 30.0
+# Answers that are a limit refusing the request (a wrong password is not: its
+# check takes the time PBKDF2 takes, by design).
+REFUSALS = ("413", "429", "QUERY_TOO_")
 
 
 @dataclass
@@ -39,10 +42,14 @@ class Attack:
     outcomes: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
 
+    refusal_latencies: list[float] = field(default_factory=list)
+
     def record(self, outcome: str, seconds: float) -> None:
-        """One answer."""
+        """One answer (a refusal by a limit is also timed on its own)."""
         self.outcomes[outcome] += 1
         self.latencies.append(seconds)
+        if any(mark in outcome for mark in REFUSALS):
+            self.refusal_latencies.append(seconds)
 
     def summary(self) -> str:
         """``N answers: CODE x n, ...; p50 / max latency``."""
@@ -54,8 +61,9 @@ class Attack:
 
 @dataclass
 class AbuseResult:
-    """The normal clients' load result and each attack's answers."""
+    """The normal clients' load result with and without the attacks, and each attack's answers."""
 
+    baseline: LoadResult
     normal: LoadResult
     attacks: list[Attack]
 
@@ -105,9 +113,11 @@ async def _huge_body(port: int, address: str, chunked: bool) -> str:
     )
     writer.write(head.encode())
 
-    # The first megabyte: enough for the server to refuse either kind. Writing all
-    # 100 MB after it has answered only gets a reset in place of its answer.
-    writer.write(b"%x\r\n%s\r\n" % (len(CHUNK), CHUNK) if chunked else CHUNK)
+    # An announced 100 MB is refused on its headers; a streamed one after 256 kB,
+    # so it gets its first megabyte. Writing all 100 MB after the server has
+    # answered would only get a reset in place of the answer.
+    if chunked:
+        writer.write(b"%x\r\n%s\r\n" % (len(CHUNK), CHUNK))
     try:
         with contextlib.suppress(OSError):
             await writer.drain()
@@ -148,9 +158,14 @@ async def _login_attacker(client: httpx.AsyncClient, attack: Attack, stop: async
 
 
 async def run_abuse(
-    port: int, normal_requests: list[HttpRequest], seconds: float, check: Check
+    port: int,
+    normal_requests: list[HttpRequest],
+    seconds: float,
+    check: Check,
+    baseline_seconds: float = 20.0,
 ) -> AbuseResult:
-    """8 paced normal clients for ``seconds`` while the attackers run; every attack's answers."""
+    """8 paced normal clients alone for ``baseline_seconds``, then for ``seconds`` while the
+    attackers run; every attack's answers."""
     stop = asyncio.Event()
     base = f"http://{LOCALHOST}:{port}"
     heavy_requests: list[dict[str, object]] = [
@@ -171,19 +186,20 @@ async def run_abuse(
             timeout=ATTACK_TIMEOUT_SECONDS,
         )
 
-    async def normal_client(index: int) -> LoadResult:
+    async def normal_client(index: int, duration: float) -> LoadResult:
         own = [request.forwarded_for(f"10.1.0.{index}") for request in normal_requests]
         return await run_load(
             port,
             lambda i: own[(i + index) % len(own)],
             concurrency=1,
-            duration=seconds,
+            duration=duration,
             max_requests=1_000_000,
             request_timeout=ATTACK_TIMEOUT_SECONDS,
             pause=NORMAL_PAUSE_SECONDS,
             check=check,
         )
 
+    baseline = _merge(await asyncio.gather(*(normal_client(i, baseline_seconds) for i in range(8))))
     async with (
         attacker_client("10.9.0.1") as heavy,
         attacker_client("10.9.0.2") as bombs,
@@ -198,12 +214,12 @@ async def run_abuse(
             asyncio.create_task(_login_attacker(logins, attacks["wrong admin logins"], stop)),
         ]
         await asyncio.sleep(1.0)  # the attacks are under way before the first page is read
-        results = await asyncio.gather(*(normal_client(i) for i in range(8)))
+        results = await asyncio.gather(*(normal_client(i, seconds) for i in range(8)))
         stop.set()
         for task in attackers:
             with contextlib.suppress(httpx.HTTPError, OSError):
                 await asyncio.wait_for(task, ATTACK_TIMEOUT_SECONDS)
-    return AbuseResult(normal=_merge(results), attacks=list(attacks.values()))
+    return AbuseResult(baseline=baseline, normal=_merge(results), attacks=list(attacks.values()))
 
 
 def _merge(results: list[LoadResult]) -> LoadResult:
