@@ -1,5 +1,5 @@
 """The Litestar application: GraphQL at ``/graphql``, Piccolo Admin at ``/admin/``,
-``/healthz`` for load balancers.
+``/healthz`` for load balancers, GraphiQL's own assets outside production.
 
 ``uvicorn tribe_service.app:app`` serves it; :func:`create_app` builds one for
 given settings (the tests use it).
@@ -17,7 +17,7 @@ from litestar.handlers import asgi
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
-from litestar.types import Receive, Scope, Send
+from litestar.types import ControllerRouterHandler, Receive, Scope, Send
 from piccolo.engine import engine_finder
 
 from tribe_service.admin import MOUNT_PATH, AdminMount, build_admin
@@ -25,6 +25,7 @@ from tribe_service.admin_login import LoginThrottle
 from tribe_service.config import Settings, settings_or_exit
 from tribe_service.engine import TribeEngine, is_database_unavailable
 from tribe_service.garbage_collection import tune_for_serving
+from tribe_service.graphiql import graphiql_assets_router
 from tribe_service.graphql.trusted_documents import ManifestError, TrustedDocuments
 from tribe_service.graphql.view import TribeGraphQL
 from tribe_service.rate_limit import PointsBudget, parse_networks
@@ -101,8 +102,11 @@ def create_app(
             )
         return Response({"status": "ok"}, status_code=HTTP_200_OK)
 
+    handlers: list[ControllerRouterHandler] = [graphql, admin, healthz]
+    if not settings.is_production:  # GraphiQL is off there
+        handlers.append(graphiql_assets_router())
     return Litestar(
-        route_handlers=[graphql, admin, healthz],
+        route_handlers=handlers,
         cors_config=CORSConfig(allow_origins=settings.allowed_origins, allow_credentials=True),
         middleware=[  # Starlette-typed ASGI middleware
             security_headers,  # type: ignore[list-item]

@@ -28,6 +28,7 @@ from strawberry.types import ExecutionResult
 
 from tribe_service.config import Settings
 from tribe_service.engine import TribeEngine
+from tribe_service.graphiql import graphiql_html
 from tribe_service.graphql.context import Context
 from tribe_service.graphql.errors import (
     PERSISTED_QUERY_HASH_MISMATCH,
@@ -92,6 +93,11 @@ class TribeGraphQL(GraphQL[Context, None]):
         self.budget = budget
         self.trusted = trusted
         self.proxies = parse_networks(settings.proxies)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL loading the app's own assets, not a CDN's (it works offline)."""
+        return graphiql_html()
 
     async def get_context(self, request: Any, response: Any) -> Context:
         """A new context (and so new DataLoaders) for every request."""
