@@ -608,7 +608,8 @@ def phase_fuzz(database_url: str, examples: int, minimum: int, seed: int) -> Pha
 
     phase = Phase("3. schemathesis, GraphQL mode")
     stats = FuzzStats()
-    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "development"}
+    # Fuzzing sends ~1,200 queries from one address: the budget would refuse most.
+    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "development", **NO_RATE_LIMIT}
     with uvicorn_server("tribe_service.app:app", workers=1, env=env, name="fuzz") as server:
         log_before = traceback_count(server.log_tail(1_000_000))
         url = f"http://127.0.0.1:{server.port}/graphql"

@@ -20,7 +20,7 @@ document and reuse the result wherever it is spread.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from graphql import (
     DocumentNode,
@@ -45,8 +45,7 @@ from tribe_service.graphql.errors import QUERY_TOO_DEEP, QUERY_TOO_LARGE, TOO_MA
 MAX_EXPANDED_FIELDS = 2_000
 
 
-@dataclass(frozen=True)
-class Shape:
+class Shape(NamedTuple):
     """What a selection set adds up to: its depth, aliases and fields, fragments expanded."""
 
     depth: int = 0
