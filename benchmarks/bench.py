@@ -55,6 +55,7 @@ from benchmarks.scenarios import (
     scenario_requests,
 )
 from benchmarks.server import (
+    NO_RATE_LIMIT,
     REPO_ROOT,
     VENV_BIN,
     ServerProcess,
@@ -842,7 +843,7 @@ def run_bench(args: argparse.Namespace) -> Report:
         report.statements_seeded = statements_on_seeded(database_url, 5)
 
     requests = scenario_requests(shape)
-    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "production"}
+    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "production", **NO_RATE_LIMIT}
     measure_cell = partial(
         measure, warmup=args.warmup, duration=args.duration, postmaster_pid=postmaster
     )

@@ -34,10 +34,10 @@ def _parses(text: str) -> bool:
     if not stripped.startswith(("{", "query", "fragment")):
         return False
     try:
-        parse(text)
+        definitions = parse(text).definitions
     except GraphQLError:
         return False
-    return True
+    return any(isinstance(d, OperationDefinitionNode) for d in definitions)
 
 
 def documents_in_tests() -> list[str]:
@@ -76,11 +76,10 @@ def variable_cases(document: str, facts: dict[str, list[Any]]) -> Iterator[dict[
     ``facts`` lists candidate values by variable name or type name
     (``"username"``, ``"ID"``, ``"Int"``, ...).
     """
-    operation = next(
-        d for d in parse(document).definitions if isinstance(d, OperationDefinitionNode)
-    )
+    operations = [d for d in parse(document).definitions if isinstance(d, OperationDefinitionNode)]
     names, choices = [], []
-    for definition in operation.variable_definitions or ():
+    definitions = operations[0].variable_definitions if operations else ()
+    for definition in definitions or ():
         name = definition.variable.name.value
         type_name, required = _type_name(definition.type)
         candidates = list(facts.get(name) or facts.get(type_name) or [None])
