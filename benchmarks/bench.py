@@ -339,6 +339,7 @@ def statements_on(
         "DATABASE_URL": url,
         "ENVIRONMENT": environment,
         "COMPILED_EXECUTION": "1" if compiled else "0",
+        **NO_RATE_LIMIT,
     }
     out = run_python(args, env, "statement count")
     return json.loads(out.strip().splitlines()[-1])
