@@ -206,7 +206,9 @@ class Measurer:
         await self.engine.start_connection_pool()
         try:
             transport = httpx.ASGITransport(app=self.app)  # type: ignore[arg-type]
-            async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://localhost"
+            ) as client:
                 result: dict[str, Any] = {
                     "users": shape.users,
                     "feed_events": shape.feed_events,
