@@ -7,6 +7,7 @@ given settings (the tests use it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Litestar, Response, get
@@ -20,6 +21,8 @@ from strawberry.http.ides import GraphQL_IDE
 
 from tribe_service.admin import MOUNT_PATH, AdminMount, build_admin
 from tribe_service.config import Settings, settings_or_exit
+from tribe_service.embeddings import embedder_for
+from tribe_service.embeddings.filler import BackgroundFiller
 from tribe_service.engine import TribeEngine, is_database_unavailable
 from tribe_service.garbage_collection import tune_for_serving
 from tribe_service.graphql.context import Context
@@ -75,11 +78,20 @@ def create_app(settings: Settings | None = None, engine: TribeEngine | None = No
             )
         return Response({"status": "ok"}, status_code=HTTP_200_OK)
 
+    on_startup: list[Callable[[], Any]] = [engine.open_pool, tune_for_serving]
+    on_shutdown: list[Callable[[], Any]] = [engine.close_connection_pool]
+    if settings.embedding_fill_interval > 0:
+        # Every worker runs one; FOR UPDATE SKIP LOCKED keeps them off each other's rows.
+        filler = BackgroundFiller(
+            engine, embedder_for(settings), interval=settings.embedding_fill_interval
+        )
+        on_startup.append(filler.start)
+        on_shutdown.insert(0, filler.stop)
     return Litestar(
         route_handlers=[graphql, admin, healthz],
         cors_config=CORSConfig(allow_origins=settings.allowed_origins, allow_credentials=True),
-        on_startup=[engine.open_pool, tune_for_serving],
-        on_shutdown=[engine.close_connection_pool],
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
         debug=settings.debug_enabled and not settings.is_production,
     )
 

@@ -25,6 +25,12 @@ class Environment(enum.StrEnum):
     PRODUCTION = "production"
 
 
+class EmbedderName(enum.StrEnum):
+    """Which :class:`tribe_service.embeddings.Embedder` makes the vectors."""
+
+    HASHING = "hashing"  # the built-in deterministic feature-hashing embedder
+
+
 class ConfigError(ValueError):
     """A configuration value is missing or malformed."""
 
@@ -45,6 +51,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     admin_allowed_hosts: str = ""
     db_pool_min_size: int = 2
     db_pool_max_size: int = 10
+    embedder: EmbedderName = EmbedderName.HASHING
+    # Seconds between the background embedding filler's passes; 0 turns it off.
+    embedding_fill_interval: float = 5.0
 
     def __post_init__(self) -> None:
         scheme = urlsplit(self.database_url).scheme
@@ -54,6 +63,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
             raise ValueError(f"PORT must be between 1 and 65535 (got {self.port})")
         if not 1 <= self.db_pool_min_size <= self.db_pool_max_size:
             raise ValueError("DB_POOL_MIN_SIZE must be at least 1 and at most DB_POOL_MAX_SIZE")
+        if self.embedding_fill_interval < 0:
+            raise ValueError(
+                "EMBEDDING_FILL_INTERVAL must not be negative (0 turns the filler off)"
+            )
 
     def __repr__(self) -> str:
         """Every setting, with the database password masked (settings end up in logs)."""

@@ -17,6 +17,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.table import Table
 from strawberry.dataloader import DataLoader
 
+from tribe_service.data_access import discovery
 from tribe_service.enums import MemberStatus
 from tribe_service.tables import (
     Project,
@@ -226,6 +227,38 @@ async def load_open_roles_by_tribe(keys: list[str]) -> list[list[Row]]:
     return grouped(keys, rows, "tribe_id")
 
 
+async def load_skills(keys: list[str]) -> list[Row | None]:
+    """Skills by id."""
+    return by_key(keys, await select_rows(Skill, SKILL_COLUMNS, any_of(Skill.id, keys)))
+
+
+def candidates_of_roles(first: int) -> Callable[[list[str]], Awaitable[list[list[Row]]]]:
+    """Each open role's ``first`` best candidates ``{user_id, skill_ids, ...}``, in order."""
+
+    async def load(keys: list[str]) -> list[list[Row]]:
+        return grouped(keys, await discovery.open_role_candidates(keys, first), "role_id")
+
+    return load
+
+
+def similar_builders(first: int) -> Callable[[list[str]], Awaitable[list[list[Row]]]]:
+    """Each builder's ``first`` nearest builders ``{id, similarity}``, nearest first."""
+
+    async def load(keys: list[str]) -> list[list[Row]]:
+        return grouped(keys, await discovery.similar_builders(keys, first), "source_id")
+
+    return load
+
+
+def similar_projects(first: int) -> Callable[[list[str]], Awaitable[list[list[Row]]]]:
+    """Each project's ``first`` nearest projects ``{id, similarity}``, nearest first."""
+
+    async def load(keys: list[str]) -> list[list[Row]]:
+        return grouped(keys, await discovery.similar_projects(keys, first), "source_id")
+
+    return load
+
+
 def _loader(load: Callable[[list[str]], Awaitable[list[Any]]]) -> DataLoader[str, Any]:
     return DataLoader(load_fn=load)
 
@@ -244,6 +277,8 @@ class Loaders:
         self._users: dict[str, DataLoader[str, Row | None]] = {}
         self._projects: dict[str, DataLoader[str, Row | None]] = {}
         self._tribes: dict[str, DataLoader[str, Row | None]] = {}
+        self._skills: dict[str, DataLoader[str, Row | None]] = {}
+        self._ranked: dict[tuple[str, int], DataLoader[str, list[Row]]] = {}
         self.skills_by_user = _loader(load_skills_by_user)
         self.projects_by_owner = _loader(load_projects_by_owner)
         self.tribes_by_member = _loader(load_tribes_by_member)
@@ -262,6 +297,33 @@ class Loaders:
     def tribes(self, relation: str) -> DataLoader[str, Row | None]:
         """Tribes by id, for one relation."""
         return _for_relation(self._tribes, relation, load_tribes)
+
+    def skills(self, relation: str) -> DataLoader[str, Row | None]:
+        """Skills by id, for one relation."""
+        return _for_relation(self._skills, relation, load_skills)
+
+    def candidates(self, first: int) -> DataLoader[str, list[Row]]:
+        """Open roles' candidates, one loader per page size (``first``)."""
+        return self._ranked_loader("candidates", first, candidates_of_roles)
+
+    def similar_builders(self, first: int) -> DataLoader[str, list[Row]]:
+        """Builders' nearest builders, one loader per page size."""
+        return self._ranked_loader("similar_builders", first, similar_builders)
+
+    def similar_projects(self, first: int) -> DataLoader[str, list[Row]]:
+        """Projects' nearest projects, one loader per page size."""
+        return self._ranked_loader("similar_projects", first, similar_projects)
+
+    def _ranked_loader(
+        self,
+        name: str,
+        first: int,
+        make: Callable[[int], Callable[[list[str]], Awaitable[list[list[Row]]]]],
+    ) -> DataLoader[str, list[Row]]:
+        key = (name, first)
+        if key not in self._ranked:
+            self._ranked[key] = _loader(make(first))
+        return self._ranked[key]
 
 
 def _for_relation(

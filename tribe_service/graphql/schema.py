@@ -29,6 +29,7 @@ from tribe_service.graphql.errors import DatabaseErrors, is_unexpected, mask_une
 from tribe_service.graphql.queries.feed import FeedQuery
 from tribe_service.graphql.queries.health import HealthQuery
 from tribe_service.graphql.queries.projects import ProjectQuery
+from tribe_service.graphql.queries.search import SearchQuery
 from tribe_service.graphql.queries.skills import SkillQuery
 from tribe_service.graphql.queries.tribes import TribeQuery
 from tribe_service.graphql.queries.users import UserQuery
@@ -43,7 +44,7 @@ DOCUMENT_CACHE_SIZE = 256
 
 
 @strawberry.type
-class Query(HealthQuery, UserQuery, ProjectQuery, TribeQuery, FeedQuery, SkillQuery):
+class Query(HealthQuery, UserQuery, ProjectQuery, TribeQuery, FeedQuery, SkillQuery, SearchQuery):
     """The root query type: every read the API offers."""
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from piccolo.columns.combination import WhereRaw
 
+from tribe_service.data_access.discovery import holding_all_skills
 from tribe_service.graphql.loaders import USER_COLUMNS, asc, desc, select_rows
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -40,14 +41,23 @@ class UserQuery:
         after: str | None = None,
         role: UserRole | None = None,
         availability: AvailabilityStatus | None = None,
+        skills: Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description="Only builders holding every one of these skills (names or "
+                "slugs, any case)."
+            ),
+        ] = None,
     ) -> Connection[UserType]:
-        """A page of builders, optionally filtered by role and availability."""
+        """A page of builders, optionally filtered by role, availability and skills."""
         check_page_size(first)
         where: list[Any] = []
         if role is not None:
             where.append(User.primary_role == role.value)
         if availability is not None:
             where.append(User.availability_status == availability.value)
+        if skills:
+            where.append(holding_all_skills(skills))
         if after is not None:
             score, user_id = decode_cursor(after, CURSOR_KIND, (float, str))
             # `score <=` bounds the index range; the rest breaks ties on id.

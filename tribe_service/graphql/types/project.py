@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from tribe_service.graphql.context import Context
+from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, check_page_size
 from tribe_service.graphql.types.enums import CollaboratorStatus, ProjectStatus
 from tribe_service.graphql.types.user import UserType, load_user
 
@@ -72,6 +73,20 @@ class ProjectType:
         rows = await info.context.loaders.collaborators_by_project.load(str(self.id))
         return [CollaboratorType.from_row(row) for row in rows]
 
+    @strawberry.field(
+        description="The projects most like this one (tech stack, title and description), "
+        "nearest first; empty until the project's embedding is computed."
+    )
+    async def similar_projects(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE
+    ) -> list[SimilarProjectType]:
+        """Nearest by cosine distance over the HNSW index, batched per request level."""
+        loader = info.context.loaders.similar_projects(check_page_size(first))
+        rows = await loader.load(str(self.id))
+        return [
+            SimilarProjectType(project_id=row["id"], similarity=row["similarity"]) for row in rows
+        ]
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
         """Wrap a ``projects`` row (see ``loaders.PROJECT_COLUMNS``)."""
@@ -91,3 +106,21 @@ class ProjectType:
             updated_at=row["updated_at"],
             owner_id=row["owner_id"],
         )
+
+
+@strawberry.type(name="SimilarProject", description="A project like another, and how alike.")
+class SimilarProjectType:
+    """One hit of ``Project.similarProjects``."""
+
+    similarity: float = strawberry.field(
+        description="Cosine similarity of the two projects' embeddings, at most 1."
+    )
+    project_id: strawberry.Private[str]
+
+    @strawberry.field(description="The similar project.")
+    async def project(self, info: Info) -> ProjectType:
+        """Loaded in one batch per request level."""
+        row = await info.context.loaders.projects("similar_project.project").load(self.project_id)
+        if row is None:  # only if the row vanished mid-request
+            raise LookupError(f"project {self.project_id} not found")
+        return ProjectType.from_row(row)

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from tribe_service.graphql.context import Context
+from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, check_page_size
 from tribe_service.graphql.types.enums import AvailabilityStatus, UserRole
 from tribe_service.graphql.types.skill import SkillType
 
@@ -70,6 +71,17 @@ class UserType:
         rows = await info.context.loaders.tribes_by_member.load(self.id)
         return [TribeType.from_row(row) for row in rows]
 
+    @strawberry.field(
+        description="The builders most like this one (skills, role, headline and bio), "
+        "nearest first; empty until the builder's embedding is computed."
+    )
+    async def similar_builders(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE
+    ) -> list[SimilarBuilderType]:
+        """Nearest by cosine distance over the HNSW index, batched per request level."""
+        rows = await info.context.loaders.similar_builders(check_page_size(first)).load(self.id)
+        return [SimilarBuilderType(user_id=row["id"], similarity=row["similarity"]) for row in rows]
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
         """Wrap a ``users`` row (see ``loaders.USER_COLUMNS``)."""
@@ -91,6 +103,21 @@ class UserType:
             created_at=row["created_at"],
             private_email=row["email"],
         )
+
+
+@strawberry.type(name="SimilarBuilder", description="A builder like another, and how alike.")
+class SimilarBuilderType:
+    """One hit of ``User.similarBuilders``."""
+
+    similarity: float = strawberry.field(
+        description="Cosine similarity of the two builders' embeddings, at most 1."
+    )
+    user_id: strawberry.Private[str]
+
+    @strawberry.field(description="The similar builder.")
+    async def user(self, info: Info) -> UserType:
+        """Loaded in one batch per request level."""
+        return await load_user(info, self.user_id, "similar_builder.user")
 
 
 async def load_user(info: Info, user_id: str, relation: str) -> UserType:
