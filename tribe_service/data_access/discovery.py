@@ -138,10 +138,10 @@ class SearchCursor:
     kind: SearchKind
 
 
-async def search(
+def search_statement(
     text: SearchText, kinds: Sequence[SearchKind], limit: int, after: SearchCursor | None
-) -> list[Row]:
-    """Up to ``limit`` hits ``{kind, id, rank, snippet}``, best first, after ``after``."""
+) -> tuple[str, list[Any]]:
+    """The SQL of :func:`search` and its arguments (tests EXPLAIN it)."""
     query_sql, args = _tsquery_sql(text)
     branches = [
         f"SELECT '{kind.value}'::text AS kind, t.id, ts_rank_cd(t.search_vector, q.query) AS rank "
@@ -172,7 +172,18 @@ async def search(
         FROM page p, q
         ORDER BY p.rank DESC, p.id, p.kind
     """
-    rows = await _fetch(sql, *args, limit)
+    return sql, [*args, limit]
+
+
+async def search(
+    text: SearchText, kinds: Sequence[SearchKind], limit: int, after: SearchCursor | None
+) -> list[Row]:
+    """Up to ``limit`` hits ``{kind, id, rank, snippet}``, best first, after ``after``.
+
+    ``kinds`` must not be empty. The snippet is HTML (see :func:`_highlighted_html`).
+    """
+    sql, args = search_statement(text, kinds, limit, after)
+    rows = await _fetch(sql, *args)
     for row in rows:
         row["kind"] = SearchKind(row["kind"])
         row["snippet"] = _highlighted_html(row["snippet"])
