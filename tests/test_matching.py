@@ -206,9 +206,7 @@ async def count(client, query: str, variables: dict) -> tuple[int, dict]:
         (CANDIDATES, {"tribes": 1}, {"tribes": 3}),
     ],
 )
-async def test_a_page_of_matches_costs_a_constant_number_of_statements(
-    client, query, small, large
-):
+async def test_a_page_of_matches_costs_a_constant_number_of_statements(client, query, small, large):
     few, _ = await count(client, query, small)
     many, data = await count(client, query, large)
     again = [(await count(client, query, variables))[0] for variables in (small, large)]
