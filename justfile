@@ -71,6 +71,15 @@ seed: _venv
     export DATABASE_URL="$url"
     {{ bin }}/piccolo tribe_service seed
 
+# Compute every missing (new or stale) embedding of builders and projects, in batches (--batch_size=)
+embed *args: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
+    {{ bin }}/piccolo tribe_service embed {{ args }}
+
 # Create a Piccolo Admin user from ADMIN_USERNAME, ADMIN_PASSWORD (asked when unset), ADMIN_EMAIL
 admin-user: _venv
     #!/usr/bin/env bash

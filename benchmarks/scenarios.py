@@ -4,7 +4,11 @@
 * **profile**: a builder profile, ``user(username)`` with skills, projects and
   their collaborators, tribes and their members;
 * **feed-deep**: a feed page far down the list: ``after`` the cursor of the
-  50,000th newest event (on a small database, of the middle one).
+  50,000th newest event (on a small database, of the middle one);
+* **search**: ``search(query: "react developer", first: 20)`` with snippets;
+* **candidates**: a tribe's open roles with 20 candidates each (the tribe with
+  the most open roles, then the smallest id);
+* **similar**: the profile's builder's 20 most similar builders.
 
 The profile's builder and the deep cursor are read from the database, so every
 database gets requests that touch every relation the query names.
@@ -58,6 +62,48 @@ query FeedPage($first: Int!, $after: String) {
 }
 """
 
+SEARCH_TEXT = "react developer"
+SEARCH_QUERY = """
+query Search($query: String!, $first: Int!) {
+  search(query: $query, first: $first) {
+    edges {
+      cursor rank snippet
+      node {
+        __typename
+        ... on User { id username displayName headline }
+        ... on Project { id title }
+        ... on Tribe { id name }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+CANDIDATES_QUERY = """
+query RoleCandidates($id: ID!, $first: Int!) {
+  tribe(id: $id) {
+    id name
+    openRoles {
+      id title skillsNeeded
+      candidates(first: $first) {
+        user { id username displayName availabilityStatus builderScore }
+        matchedSkills { name }
+      }
+    }
+  }
+}
+"""
+
+SIMILAR_QUERY = """
+query SimilarBuilders($username: String!, $first: Int!) {
+  user(username: $username) {
+    id
+    similarBuilders(first: $first) { similarity user { id username displayName headline } }
+  }
+}
+"""
+
 HEALTH_QUERY = "{ health }"
 
 # A builder whose profile touches every relation: skills, a project with
@@ -73,6 +119,9 @@ ORDER BY u.username
 LIMIT 1
 """
 ANY_USER_SQL = "SELECT username FROM users ORDER BY username LIMIT 1"
+CANDIDATES_TRIBE_SQL = """
+SELECT tribe_id FROM tribe_open_roles GROUP BY tribe_id ORDER BY count(*) DESC, tribe_id LIMIT 1
+"""
 FEED_ROW_SQL = """
 SELECT created_at, id FROM feed_events ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1
 """
@@ -87,6 +136,7 @@ class DatabaseShape:
     profile_username: str
     feed_cursor: str | None
     feed_cursor_depth: int  # the cursor is that of the n-th newest event
+    candidates_tribe_id: str = ""
 
     def variables(self, scenario: str) -> dict[str, Any]:
         """The GraphQL variables of ``scenario`` on this database."""
@@ -96,6 +146,12 @@ class DatabaseShape:
             return {"username": self.profile_username}
         if scenario == "feed-deep":
             return {"first": PAGE_SIZE, "after": self.feed_cursor}
+        if scenario == "search":
+            return {"query": SEARCH_TEXT, "first": PAGE_SIZE}
+        if scenario == "candidates":
+            return {"id": self.candidates_tribe_id, "first": PAGE_SIZE}
+        if scenario == "similar":
+            return {"username": self.profile_username, "first": PAGE_SIZE}
         raise KeyError(scenario)
 
 
@@ -103,11 +159,17 @@ SCENARIO_QUERIES = {
     "landing": LANDING_PAGE_QUERY,
     "profile": PROFILE_QUERY,
     "feed-deep": FEED_PAGE_QUERY,
+    "search": SEARCH_QUERY,
+    "candidates": CANDIDATES_QUERY,
+    "similar": SIMILAR_QUERY,
 }
 SCENARIO_TITLES = {
     "landing": "landing page (first: 20)",
     "profile": "builder profile",
     "feed-deep": "feed page 50,000 events deep",
+    "search": f'search "{SEARCH_TEXT}" (first: 20)',
+    "candidates": "a tribe's open roles, 20 candidates each",
+    "similar": "a builder's 20 most similar builders",
 }
 
 
@@ -123,7 +185,9 @@ async def read_shape(connection: asyncpg.Connection, depth: int = FEED_DEPTH) ->
         cursor_depth = min(depth, max(events // 2, 1))
         row = await connection.fetchrow(FEED_ROW_SQL, cursor_depth - 1)
         cursor = encode_cursor(FEED_CURSOR_KIND, (row["created_at"], row["id"]))
+    tribe_id = await connection.fetchval(CANDIDATES_TRIBE_SQL)
     return DatabaseShape(
+        candidates_tribe_id=tribe_id or "",
         users=users,
         feed_events=events,
         profile_username=username or "",

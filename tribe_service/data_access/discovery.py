@@ -292,11 +292,25 @@ ORDER BY s.id, n.similarity DESC, n.id
 """
 
 
+# Run in the nearest-neighbour statement's own transaction (benchmarks/recall.py too).
+HNSW_SETTINGS: Final = (
+    f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}",
+    "SET LOCAL hnsw.iterative_scan = strict_order",
+)
+
+
+def nearest_sql(table: str) -> str:
+    """The nearest-neighbour statement over ``table``; arguments: the limit, then the ids."""
+    if table not in ("users", "projects"):
+        raise ValueError(f"no embeddings in {table!r}")
+    return _NEAREST_SQL.format(table=table)
+
+
 async def _nearest(table: str, ids: Sequence[str], limit: int) -> list[Row]:
     async with _engine().transaction():
-        await User.raw(f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}")
-        await User.raw("SET LOCAL hnsw.iterative_scan = strict_order")
-        rows = await _fetch(_NEAREST_SQL.format(table=table), limit, list(ids))
+        for setting in HNSW_SETTINGS:
+            await User.raw(setting)
+        rows = await _fetch(nearest_sql(table), limit, list(ids))
     return rows
 
 
