@@ -1,14 +1,14 @@
 """The GraphQL requests the benchmark and the stress test send, and their parameters.
 
-* **landing**: the landing page (``tests/landing_page.py``, ``first: 20``);
-* **profile**: a builder profile, ``user(username)`` with skills, projects and
-  their collaborators, tribes and their members;
+* **landing**: the landing page (the client's ``LandingPage``, ``first: 20``);
+* **profile**: the client's ``BuilderProfile``: skills, projects and their
+  collaborators, collaborations, tribes and their members, recent activity;
 * **feed-deep**: a feed page far down the list: ``after`` the cursor of the
   50,000th newest event (on a small database, of the middle one);
-* **search**: ``search(query: "react developer", first: 20)`` with snippets;
-* **candidates**: a tribe's open roles with 20 candidates each (the tribe with
-  the most open roles, then the smallest id);
-* **similar**: the profile's builder's 20 most similar builders.
+* **search**: the client's ``Search`` for "react developer", ``first: 20``;
+* **candidates**: the client's ``RoleCandidates``: a tribe's open roles with 20
+  candidates each (the tribe with the most open roles, then the smallest id);
+* **similar**: the client's ``SimilarBuilders`` of the profile's builder, 20 of them.
 
 The profile's builder and the deep cursor are read from the database, so every
 database gets requests that touch every relation the query names.
@@ -22,7 +22,14 @@ from typing import Any
 import asyncpg
 
 from benchmarks.load import HttpRequest
-from tests.landing_page import LANDING_PAGE_QUERY
+from tribe_service.graphql.client_operations import (
+    BUILDER_PROFILE_QUERY,
+    FEED_PAGE_QUERY,
+    LANDING_PAGE_QUERY,
+    ROLE_CANDIDATES_QUERY,
+    SEARCH_QUERY,
+    SIMILAR_BUILDERS_QUERY,
+)
 from tribe_service.graphql.pagination import encode_cursor
 from tribe_service.graphql.queries.feed import CURSOR_KIND as FEED_CURSOR_KIND
 
@@ -30,80 +37,7 @@ PAGE_SIZE = 20
 FEED_DEPTH = 50_000
 SCALED_USERS = 10_000
 
-PROFILE_QUERY = """
-query BuilderProfile($username: String!) {
-  user(username: $username) {
-    id username displayName headline bio primaryRole availabilityStatus builderScore
-    skills { name slug category }
-    projects { id title status collaborators { role status user { username } } }
-    tribes { id name status members { role status user { username } } }
-  }
-}
-"""
-
-FEED_PAGE_QUERY = """
-query FeedPage($first: Int!, $after: String) {
-  feed(first: $first, after: $after) {
-    edges {
-      cursor
-      node {
-        id eventType targetType targetId metadata createdAt
-        actor { id username displayName avatarUrl }
-        target {
-          __typename
-          ... on Project { id title projectStatus: status }
-          ... on Tribe { id name tribeStatus: status }
-          ... on User { id username displayName }
-        }
-      }
-    }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-"""
-
 SEARCH_TEXT = "react developer"
-SEARCH_QUERY = """
-query Search($query: String!, $first: Int!) {
-  search(query: $query, first: $first) {
-    edges {
-      cursor rank snippet
-      node {
-        __typename
-        ... on User { id username displayName headline }
-        ... on Project { id title }
-        ... on Tribe { id name }
-      }
-    }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-"""
-
-CANDIDATES_QUERY = """
-query RoleCandidates($id: ID!, $first: Int!) {
-  tribe(id: $id) {
-    id name
-    openRoles {
-      id title skillsNeeded
-      candidates(first: $first) {
-        user { id username displayName availabilityStatus builderScore }
-        matchedSkills { name }
-      }
-    }
-  }
-}
-"""
-
-SIMILAR_QUERY = """
-query SimilarBuilders($username: String!, $first: Int!) {
-  user(username: $username) {
-    id
-    similarBuilders(first: $first) { similarity user { id username displayName headline } }
-  }
-}
-"""
-
 HEALTH_QUERY = "{ health }"
 
 # A builder whose profile touches every relation: skills, a project with
@@ -157,11 +91,11 @@ class DatabaseShape:
 
 SCENARIO_QUERIES = {
     "landing": LANDING_PAGE_QUERY,
-    "profile": PROFILE_QUERY,
+    "profile": BUILDER_PROFILE_QUERY,
     "feed-deep": FEED_PAGE_QUERY,
     "search": SEARCH_QUERY,
-    "candidates": CANDIDATES_QUERY,
-    "similar": SIMILAR_QUERY,
+    "candidates": ROLE_CANDIDATES_QUERY,
+    "similar": SIMILAR_BUILDERS_QUERY,
 }
 SCENARIO_TITLES = {
     "landing": "landing page (first: 20)",

@@ -11,6 +11,7 @@ SPEC_FIELDS = {
         "id", "email", "username", "displayName", "avatarUrl", "headline", "primaryRole",
         "timezone", "availabilityStatus", "builderScore", "bio", "contactLinks",
         "githubUsername", "onboardingCompleted", "createdAt", "skills", "projects", "tribes",
+        "collaborations", "activity",
     },
     "Skill": {"id", "name", "slug", "category"},
     "Project": {
@@ -30,6 +31,13 @@ SPEC_FIELDS = {
     },
 }  # fmt: skip
 
+# Issue 12's discovery fields, beyond the spec's section 5.
+DISCOVERY_FIELDS = {
+    "User": {"similarBuilders"},
+    "Project": {"similarProjects"},
+    "OpenRole": {"candidates"},
+}
+
 SPEC_ENUMS = {
     "UserRole": {"ENGINEER", "DESIGNER", "PM", "MARKETER", "GROWTH", "FOUNDER", "OTHER"},
     "AvailabilityStatus": {"OPEN_TO_TRIBE", "AVAILABLE_FOR_PROJECTS", "JUST_BROWSING"},
@@ -47,16 +55,18 @@ SPEC_ENUMS = {
     },
 }  # fmt: skip
 
+# Every root field is nullable: one field's error leaves the others' data.
 ROOT_FIELDS = {
-    "health": "String!",
+    "health": "String",
     "user": "User",
-    "builders": "UserConnection!",
+    "builders": "UserConnection",
     "project": "Project",
-    "projects": "ProjectConnection!",
+    "projects": "ProjectConnection",
     "tribe": "Tribe",
-    "tribes": "TribeConnection!",
-    "feed": "FeedEventConnection!",
-    "skills": "[Skill!]!",
+    "tribes": "TribeConnection",
+    "feed": "FeedEventConnection",
+    "search": "SearchConnection",
+    "skills": "[Skill!]",
 }
 
 INTROSPECTION = """{
@@ -99,7 +109,7 @@ def types_by_name(schema: dict) -> dict[str, dict]:
 @pytest.mark.parametrize("type_name", sorted(SPEC_FIELDS))
 async def test_every_spec_field_is_in_the_schema(schema, type_name):
     fields = {f["name"] for f in types_by_name(schema)[type_name]["fields"]}
-    assert fields == SPEC_FIELDS[type_name]
+    assert fields == SPEC_FIELDS[type_name] | DISCOVERY_FIELDS.get(type_name, set())
 
 
 @pytest.mark.parametrize("enum_name", sorted(SPEC_ENUMS))
@@ -117,15 +127,21 @@ async def test_field_types(schema):
     assert fields[("User", "email")] == "String"
     assert fields[("User", "primaryRole")] == "UserRole"
     assert fields[("User", "availabilityStatus")] == "AvailabilityStatus!"
-    assert fields[("User", "contactLinks")] == "JSON!"
+    assert fields[("User", "contactLinks")] == "ContactLinks!"
     assert fields[("User", "createdAt")] == "DateTime!"
     assert fields[("User", "skills")] == "[Skill!]!"
     assert fields[("Project", "owner")] == "User!"
-    assert fields[("Project", "techStack")] == "JSON!"
+    assert fields[("Project", "techStack")] == "[String!]!"
+    assert fields[("Project", "links")] == "ProjectLinks!"
+    assert fields[("Project", "impactMetrics")] == "ImpactMetrics!"
     assert fields[("Project", "collaborators")] == "[Collaborator!]!"
     assert fields[("Tribe", "openRoles")] == "[OpenRole!]!"
     assert fields[("FeedEvent", "target")] == "FeedTarget"
-    assert fields[("FeedEvent", "metadata")] == "JSON!"
+    assert fields[("FeedEvent", "metadata")] == "FeedEventMetadata!"
+    assert fields[("OpenRole", "skillsNeeded")] == "[String!]!"
+    assert fields[("User", "collaborations")] == "[Collaboration!]!"
+    assert fields[("User", "activity")] == "FeedEventConnection!"
+    assert "JSON" not in types, "no field is an untyped JSON scalar"
     assert {p["name"] for p in types["FeedTarget"]["possibleTypes"]} == {"Project", "Tribe", "User"}
 
 
@@ -140,6 +156,55 @@ async def test_root_queries_and_no_mutation_type(schema):
     assert builders["first"] == ("Int!", "20")
     assert builders["role"][0] == "UserRole"
     assert builders["availability"][0] == "AvailabilityStatus"
+    assert builders["skills"][0] == "[String!]"
+    search = {a["name"]: type_string(a["type"]) for a in root["search"]["args"]}
+    assert search == {
+        "query": "String!",
+        "kinds": "[SearchKind!]",
+        "first": "Int!",
+        "after": "String",
+    }
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field_name", "hit"),
+    [
+        ("User", "similarBuilders", "[SimilarBuilder!]!"),
+        ("Project", "similarProjects", "[SimilarProject!]!"),
+        ("OpenRole", "candidates", "[Candidate!]!"),
+    ],
+)
+async def test_discovery_lists_take_a_page_size(schema, type_name, field_name, hit):
+    assert arguments(schema, type_name, field_name) == {"first": ("Int!", "20")}
+    field = next(f for f in types_by_name(schema)[type_name]["fields"] if f["name"] == field_name)
+    assert type_string(field["type"]) == hit
+
+
+def arguments(schema: dict, type_name: str, field_name: str) -> dict[str, tuple[str, str]]:
+    field = next(f for f in types_by_name(schema)[type_name]["fields"] if f["name"] == field_name)
+    return {a["name"]: (type_string(a["type"]), a["defaultValue"]) for a in field["args"]}
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field_name", "status"),
+    [
+        ("Tribe", "members", ("MemberStatus", "ACTIVE")),
+        ("Project", "collaborators", ("CollaboratorStatus", "CONFIRMED")),
+        ("User", "collaborations", ("CollaboratorStatus", "CONFIRMED")),
+    ],
+)
+async def test_nested_lists_default_to_current_rows_and_take_a_page_size(
+    schema, type_name, field_name, status
+):
+    assert arguments(schema, type_name, field_name) == {"status": status, "first": ("Int!", "20")}
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field_name"),
+    [("User", "projects"), ("User", "tribes"), ("Tribe", "openRoles")],
+)
+async def test_growing_nested_lists_take_a_page_size(schema, type_name, field_name):
+    assert arguments(schema, type_name, field_name) == {"first": ("Int!", "20")}
 
 
 async def test_connections_follow_the_cursor_connections_convention(schema):
@@ -152,6 +217,7 @@ async def test_connections_follow_the_cursor_connections_convention(schema):
             "edges": f"[{node}Edge!]!",
             "nodes": f"[{node}!]!",
             "pageInfo": "PageInfo!",
+            "totalCount": "Int!",
         }
         edge = {f["name"]: type_string(f["type"]) for f in types[f"{node}Edge"]["fields"]}
         assert edge == {"cursor": "String!", "node": f"{node}!"}

@@ -10,8 +10,9 @@ import strawberry
 
 from tribe_service.data_access import discovery
 from tribe_service.data_access.discovery import SearchCursor, SearchText
-from tribe_service.graphql.context import Context
+from tribe_service.graphql.context import Info
 from tribe_service.graphql.errors import ClientError
+from tribe_service.graphql.loaders import Relation
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     InvalidCursorError,
@@ -26,7 +27,6 @@ from tribe_service.graphql.types.search import SearchConnection, SearchHit, Sear
 from tribe_service.graphql.types.tribe import TribeType
 from tribe_service.graphql.types.user import UserType
 
-Info = strawberry.Info[Context, None]
 CURSOR_KIND = "search"
 MAX_QUERY_LENGTH = 200
 
@@ -51,10 +51,10 @@ def check_search_text(query: str) -> SearchText:
 def _node_loader(info: Info, kind: SearchKind) -> Callable[[str], Awaitable[Any]]:
     loaders = info.context.loaders
     if kind is SearchKind.USER:
-        return loaders.users("search.node").load
+        return loaders.users(Relation.SEARCH_NODE).load
     if kind is SearchKind.PROJECT:
-        return loaders.projects("search.node").load
-    return loaders.tribes("search.node").load
+        return loaders.projects(Relation.SEARCH_NODE).load
+    return loaders.tribes(Relation.SEARCH_NODE).load
 
 
 _WRAP: dict[SearchKind, Callable[[dict[str, Any]], SearchResult]] = {
@@ -79,7 +79,7 @@ class SearchQuery:
         kinds: list[SearchKind] | None = None,
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-    ) -> SearchConnection:
+    ) -> SearchConnection | None:
         """A page of hits; each node is loaded through the per-request loaders."""
         text = check_search_text(query)
         check_page_size(first)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
 from piccolo.columns.combination import WhereRaw
 
 from tribe_service.data_access.discovery import holding_all_skills
-from tribe_service.graphql.loaders import USER_COLUMNS, asc, desc, select_rows
+from tribe_service.graphql.loaders import USER_COLUMNS, asc, count_rows, desc, select_rows
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
@@ -48,7 +49,7 @@ class UserQuery:
                 "slugs, any case)."
             ),
         ] = None,
-    ) -> Connection[UserType]:
+    ) -> Connection[UserType] | None:
         """A page of builders, optionally filtered by role, availability and skills."""
         check_page_size(first)
         where: list[Any] = []
@@ -58,6 +59,7 @@ class UserQuery:
             where.append(User.availability_status == availability.value)
         if skills:
             where.append(holding_all_skills(skills))
+        filters = list(where)
         if after is not None:
             score, user_id = decode_cursor(after, CURSOR_KIND, (float, str))
             # `score <=` bounds the index range; the rest breaks ties on id.
@@ -79,4 +81,5 @@ class UserQuery:
             CURSOR_KIND,
             sort_key=lambda row: (row["builder_score"], row["id"]),
             to_node=UserType.from_row,
+            count_all=partial(count_rows, User, *filters),
         )
