@@ -44,24 +44,23 @@ class FillReport:
         return self.users + self.projects
 
 
-async def fill_builders_batch(engine: TribeEngine, embedder: Embedder, batch_size: int) -> int:
-    """Embed up to ``batch_size`` builders without an embedding; how many it did."""
+async def fill_batch(engine: TribeEngine, embedder: Embedder, table: str, batch_size: int) -> int:
+    """Embed up to ``batch_size`` rows of ``table`` (``users`` or ``projects``) that have
+    no embedding, in one transaction; how many it did."""
     async with engine.transaction():
-        claimed = await discovery.claim_builders_without_embedding(batch_size)
-        if claimed:
-            vectors = await embedder.embed_builders([profile for _, profile in claimed])
-            await discovery.store_embeddings("users", [row_id for row_id, _ in claimed], vectors)
-    return len(claimed)
-
-
-async def fill_projects_batch(engine: TribeEngine, embedder: Embedder, batch_size: int) -> int:
-    """Embed up to ``batch_size`` projects without an embedding; how many it did."""
-    async with engine.transaction():
-        claimed = await discovery.claim_projects_without_embedding(batch_size)
-        if claimed:
-            vectors = await embedder.embed_projects([profile for _, profile in claimed])
-            await discovery.store_embeddings("projects", [row_id for row_id, _ in claimed], vectors)
-    return len(claimed)
+        if table == "users":
+            builders = await discovery.claim_builders_without_embedding(batch_size)
+            ids = [row_id for row_id, _ in builders]
+            if builders:  # a hosted embedder would be called for nothing otherwise
+                vectors = await embedder.embed_builders([profile for _, profile in builders])
+                await discovery.store_embeddings(table, ids, vectors)
+        else:
+            projects = await discovery.claim_projects_without_embedding(batch_size)
+            ids = [row_id for row_id, _ in projects]
+            if projects:
+                vectors = await embedder.embed_projects([profile for _, profile in projects])
+                await discovery.store_embeddings(table, ids, vectors)
+    return len(ids)
 
 
 async def fill_missing_embeddings(
@@ -69,10 +68,10 @@ async def fill_missing_embeddings(
 ) -> FillReport:
     """Embed every builder and project without an embedding, batch by batch."""
     report = FillReport()
-    while done := await fill_builders_batch(engine, embedder, batch_size):
+    while done := await fill_batch(engine, embedder, "users", batch_size):
         report.users += done
         await asyncio.sleep(0)  # let requests in between batches
-    while done := await fill_projects_batch(engine, embedder, batch_size):
+    while done := await fill_batch(engine, embedder, "projects", batch_size):
         report.projects += done
         await asyncio.sleep(0)
     return report
