@@ -112,6 +112,20 @@ async def test_pages_of_one_walk_the_same_hits_as_one_page(client):
     assert walked == whole
 
 
+async def test_total_count_counts_every_hit_on_every_page(client):
+    query = "query ($q: String!, $after: String) { search(query: $q, first: 2, after: $after) "
+    query += "{ totalCount pageInfo { endCursor } } }"
+    whole = await search(client, "builder or building or design", first=100)
+    first = await graphql_data(client, query, {"q": "builder or building or design"})
+    cursor = first["search"]["pageInfo"]["endCursor"]
+    second = await graphql_data(
+        client, query, {"q": "builder or building or design", "after": cursor}
+    )
+    assert first["search"]["totalCount"] == second["search"]["totalCount"] == len(whole)
+    empty = await graphql_data(client, query, {"q": "the"})
+    assert empty["search"]["totalCount"] == 0
+
+
 async def test_snippets_highlight_the_match(client):
     [edge] = await search(client, "hotels", kinds=["TRIBE"])
     assert "<mark>hotels</mark>" in edge["snippet"]

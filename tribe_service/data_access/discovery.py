@@ -138,10 +138,8 @@ class SearchCursor:
     kind: SearchKind
 
 
-def search_statement(
-    text: SearchText, kinds: Sequence[SearchKind], limit: int, after: SearchCursor | None
-) -> tuple[str, list[Any]]:
-    """The SQL of :func:`search` and its arguments (tests EXPLAIN it)."""
+def _hits(text: SearchText, kinds: Sequence[SearchKind]) -> tuple[str, str, list[Any]]:
+    """``WITH q`` (the tsquery), the UNION of matching rows ``(kind, id, rank)``, the args."""
     query_sql, args = _tsquery_sql(text)
     branches = [
         f"SELECT '{kind.value}'::text AS kind, t.id, ts_rank_cd(t.search_vector, q.query) AS rank "
@@ -149,6 +147,18 @@ def search_statement(
         for kind in SearchKind
         if kind in kinds
     ]
+    return (
+        f"WITH q AS MATERIALIZED (SELECT {query_sql} AS query)",
+        " UNION ALL ".join(branches),
+        args,
+    )
+
+
+def search_statement(
+    text: SearchText, kinds: Sequence[SearchKind], limit: int, after: SearchCursor | None
+) -> tuple[str, list[Any]]:
+    """The SQL of :func:`search` and its arguments (tests EXPLAIN it)."""
+    with_query, hits, args = _hits(text, kinds)
     keyset = "TRUE"
     if after is not None:
         keyset = "(h.rank < {}::real OR (h.rank = {}::real AND (h.id, h.kind) > ({}, {})))"
@@ -158,9 +168,9 @@ def search_statement(
         for kind, (table, document) in _SEARCHED.items()
     )
     sql = f"""
-        WITH q AS MATERIALIZED (SELECT {query_sql} AS query),
+        {with_query},
         page AS (
-            SELECT h.kind, h.id, h.rank FROM ({" UNION ALL ".join(branches)}) h
+            SELECT h.kind, h.id, h.rank FROM ({hits}) h
             WHERE {keyset}
             ORDER BY h.rank DESC, h.id, h.kind
             LIMIT {{}}
@@ -188,6 +198,13 @@ async def search(
         row["kind"] = SearchKind(row["kind"])
         row["snippet"] = _highlighted_html(row["snippet"])
     return rows
+
+
+async def count_search_hits(text: SearchText, kinds: Sequence[SearchKind]) -> int:
+    """How many rows of ``kinds`` match ``text`` (``kinds`` must not be empty)."""
+    with_query, hits, args = _hits(text, kinds)
+    [row] = await _fetch(f"{with_query} SELECT count(*) AS n FROM ({hits}) h", *args)
+    return int(row["n"])
 
 
 def _highlighted_html(snippet: str) -> str:

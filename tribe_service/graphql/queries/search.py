@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -64,6 +65,10 @@ _WRAP: dict[SearchKind, Callable[[dict[str, Any]], SearchResult]] = {
 }
 
 
+async def _count(text: SearchText, kinds: list[SearchKind]) -> int:
+    return await discovery.count_search_hits(text, kinds) if kinds else 0
+
+
 @strawberry.type
 class SearchQuery:
     """Search."""
@@ -105,6 +110,7 @@ class SearchQuery:
             if node is not None
         ]
         return SearchConnection(
+            count_all=partial(_count, text, wanted),
             edges=edges,
             page_info=PageInfo(
                 has_next_page=len(rows) > first,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import strawberry
@@ -38,6 +39,8 @@ class SearchConnection:
 
     edges: list[SearchHit]
     page_info: PageInfo
+    # Counts every hit; only awaited when a client asks.
+    count_all: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(
         description="The page's nodes, when cursors, ranks and snippets are not needed."
@@ -45,3 +48,11 @@ class SearchConnection:
     def nodes(self) -> list[SearchResult]:
         """The nodes of ``edges``, in order."""
         return [edge.node for edge in self.edges]
+
+    @strawberry.field(
+        description="How many hits the whole search has, on every page alike. Counted only "
+        "when asked: it costs a count on the database."
+    )
+    async def total_count(self) -> int:
+        """The number of hits of the whole search."""
+        return await self.count_all()
