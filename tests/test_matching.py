@@ -214,3 +214,22 @@ async def test_a_page_of_matches_costs_a_constant_number_of_statements(client, q
     # The page, the SET LOCALs and the matching statement, the users or projects (and skills).
     assert many <= 6, many
     assert data  # the large page really was large
+
+
+@pytest.mark.parametrize(
+    ("table", "index"), [("users", "users_embedding_hnsw"), ("projects", "projects_embedding_hnsw")]
+)
+async def test_similarity_is_served_by_the_hnsw_index(engine, table, index):
+    """EXPLAIN of the app's nearest-neighbour statement, with the settings the app sets."""
+    from tribe_service.data_access.discovery import HNSW_SETTINGS, nearest_sql
+    from tribe_service.tables import User
+
+    ids = [row["id"] for row in await User.raw(f"SELECT id FROM {table} LIMIT 3")]
+    async with engine.transaction() as transaction:
+        for setting in HNSW_SETTINGS:
+            await User.raw(setting)
+        plan = await User.raw(f"EXPLAIN {nearest_sql(table)}", 5, ids)
+        await transaction.rollback()
+    text = "\n".join(row["QUERY PLAN"] for row in plan)
+    assert f"Index Scan using {index}" in text, text
+    assert "Order By: (embedding <=> s.embedding)" in text, text
