@@ -245,39 +245,46 @@ _AVAILABILITY_RANK = (
     + f" ELSE {len(AVAILABILITY_ORDER)} END"
 )
 
+# Each role's needed skills become an array of skill ids first (in the role's order), so
+# the per-role part is an index lookup of user_skills by skill id, not a join the planner
+# has to guess the size of (it assumes 100 elements for any JSON array).
 CANDIDATES_SQL: Final = f"""
-WITH roles AS (
-    SELECT r.id AS role_id, r.tribe_id, t.owner_id, r.skills_needed
+WITH roles AS MATERIALIZED (
+    SELECT r.id AS role_id, r.tribe_id, t.owner_id,
+           ARRAY(
+               SELECT s.id
+               FROM jsonb_array_elements_text(r.skills_needed) WITH ORDINALITY AS wanted(name, position)
+               JOIN skills s ON lower(s.name) = lower(wanted.name) OR lower(s.slug) = lower(wanted.name)
+               GROUP BY s.id
+               ORDER BY min(wanted.position)
+           )::varchar[] AS skill_ids
     FROM tribe_open_roles r JOIN tribes t ON t.id = r.tribe_id
     WHERE r.id = ANY({{}})
-),
-needed AS (
-    SELECT DISTINCT ON (roles.role_id, s.id) roles.role_id, s.id AS skill_id, wanted.position
-    FROM roles
-    CROSS JOIN LATERAL jsonb_array_elements_text(roles.skills_needed)
-        WITH ORDINALITY AS wanted(name, position)
-    JOIN skills s ON lower(s.name) = lower(wanted.name) OR lower(s.slug) = lower(wanted.name)
-    ORDER BY roles.role_id, s.id, wanted.position
 )
 SELECT roles.role_id, c.user_id, c.skill_ids, c.matches, c.availability, c.builder_score
 FROM roles CROSS JOIN LATERAL (
-    SELECT us.user_id,
-           array_agg(n.skill_id ORDER BY n.position) AS skill_ids,
-           count(*) AS matches,
+    SELECT held.user_id, held.skill_ids, held.matches,
            {_AVAILABILITY_RANK} AS availability,
            u.builder_score
-    FROM needed n
-    JOIN user_skills us ON us.skill_id = n.skill_id
-    JOIN users u ON u.id = us.user_id
-    WHERE n.role_id = roles.role_id
-      AND us.user_id <> roles.owner_id
-      AND NOT EXISTS (
-          SELECT 1 FROM tribe_members m
-          WHERE m.tribe_id = roles.tribe_id AND m.user_id = us.user_id
-            AND m.status = '{MemberStatus.ACTIVE.value}'
-      )
-    GROUP BY us.user_id, u.availability_status, u.builder_score
-    ORDER BY matches DESC, availability, u.builder_score DESC, us.user_id
+    FROM (
+        SELECT us.user_id, count(*) AS matches,
+               array_agg(us.skill_id ORDER BY array_position(roles.skill_ids, us.skill_id))
+                   AS skill_ids
+        FROM user_skills us
+        WHERE us.skill_id = ANY(roles.skill_ids) AND us.user_id <> roles.owner_id
+        GROUP BY us.user_id
+    ) held
+    -- OFFSET 0 keeps this a lookup by primary key per holder: flattened into a join, the
+    -- planner hashes all of users (it cannot know how few hold the role's skills).
+    CROSS JOIN LATERAL (
+        SELECT availability_status, builder_score FROM users WHERE id = held.user_id OFFSET 0
+    ) u
+    WHERE NOT EXISTS (
+        SELECT 1 FROM tribe_members m
+        WHERE m.tribe_id = roles.tribe_id AND m.user_id = held.user_id
+          AND m.status = '{MemberStatus.ACTIVE.value}'
+    )
+    ORDER BY held.matches DESC, availability, u.builder_score DESC, held.user_id
     LIMIT {{}}
 ) c
 ORDER BY roles.role_id, c.matches DESC, c.availability, c.builder_score DESC, c.user_id
