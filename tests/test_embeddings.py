@@ -172,7 +172,8 @@ async def builders_without_embeddings(seeded):
 
 async def test_two_fillers_at_once_fill_every_row_exactly_once(engine, builders_without_embeddings):
     expected = builders_without_embeddings
-    assert (await discovery.count_missing_embeddings())["users"] == EXTRA_BUILDERS
+    missing = (await discovery.count_missing_embeddings())["users"]
+    assert missing >= EXTRA_BUILDERS
     embedder = HashingEmbedder()
     reports = await asyncio.wait_for(
         asyncio.gather(
@@ -181,7 +182,7 @@ async def test_two_fillers_at_once_fill_every_row_exactly_once(engine, builders_
         ),
         timeout=60,  # a deadlock would hang here
     )
-    assert sum(report.users for report in reports) == EXTRA_BUILDERS
+    assert sum(report.users for report in reports) == missing
     assert all(report.users > 0 for report in reports)  # both really worked
     assert (await discovery.count_missing_embeddings())["users"] == 0
     rows = await User.select(User.id, User.headline, User.embedding).where(
