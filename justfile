@@ -112,6 +112,10 @@ test *args: lint
 schema: _venv
     {{ bin }}/strawberry export-schema tribe_service.graphql.schema:schema --output schema.graphql
 
+# Refresh GraphiQL's vendored assets from npm (versions pinned in tribe_service/graphiql/__init__.py)
+graphiql-assets: _venv
+    {{ bin }}/python -m tribe_service.graphiql.vendor
+
 # Format the code with ruff (and apply its safe fixes)
 fmt: _venv
     {{ bin }}/ruff check --fix .

@@ -1,5 +1,5 @@
 """The Litestar application: GraphQL at ``/graphql``, Piccolo Admin at ``/admin/``,
-``/healthz`` for load balancers.
+``/healthz`` for load balancers, GraphiQL's own assets outside production.
 
 ``uvicorn tribe_service.app:app`` serves it; :func:`create_app` builds one for
 given settings (the tests use it).
@@ -14,7 +14,7 @@ from litestar import Litestar, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.handlers import asgi
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
-from litestar.types import Receive, Scope, Send
+from litestar.types import ControllerRouterHandler, Receive, Scope, Send
 from piccolo.engine import engine_finder
 from strawberry.asgi import GraphQL
 from strawberry.http.ides import GraphQL_IDE
@@ -25,6 +25,7 @@ from tribe_service.embeddings import embedder_for
 from tribe_service.embeddings.filler import BackgroundFiller
 from tribe_service.engine import TribeEngine, is_database_unavailable
 from tribe_service.garbage_collection import tune_for_serving
+from tribe_service.graphiql import graphiql_assets_router, graphiql_html
 from tribe_service.graphql.context import Context
 from tribe_service.graphql.schema import build_schema
 
@@ -36,6 +37,11 @@ class TribeGraphQL(GraphQL[Context, None]):
         ide: GraphQL_IDE | None = None if settings.is_production else "graphiql"
         super().__init__(build_schema(settings), graphql_ide=ide)
         self.engine = engine
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL loading the app's own assets, not a CDN's (it works offline)."""
+        return graphiql_html()
 
     async def get_context(self, request: Any, response: Any) -> Context:
         """A new context (and so new DataLoaders) for every request."""
@@ -78,6 +84,9 @@ def create_app(settings: Settings | None = None, engine: TribeEngine | None = No
             )
         return Response({"status": "ok"}, status_code=HTTP_200_OK)
 
+    handlers: list[ControllerRouterHandler] = [graphql, admin, healthz]
+    if not settings.is_production:  # GraphiQL is off there
+        handlers.append(graphiql_assets_router())
     on_startup: list[Callable[[], Any]] = [engine.open_pool, tune_for_serving]
     on_shutdown: list[Callable[[], Any]] = [engine.close_connection_pool]
     if settings.embedding_fill_interval > 0:
@@ -88,7 +97,7 @@ def create_app(settings: Settings | None = None, engine: TribeEngine | None = No
         on_startup.append(filler.start)
         on_shutdown.insert(0, filler.stop)
     return Litestar(
-        route_handlers=[graphql, admin, healthz],
+        route_handlers=handlers,
         cors_config=CORSConfig(allow_origins=settings.allowed_origins, allow_credentials=True),
         on_startup=on_startup,
         on_shutdown=on_shutdown,
