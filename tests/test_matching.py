@@ -7,6 +7,7 @@ import pytest
 
 from tests.graphql_client import graphql, graphql_data
 from tribe_service.engine import count_statements
+from tribe_service.graphql.client_operations import ROLE_CANDIDATES_QUERY, SIMILAR_BUILDERS_QUERY
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -156,6 +157,18 @@ async def test_candidates_first_limits_each_role(client):
 async def similar(client) -> dict[str, list[dict]]:
     data = await graphql_data(client, SIMILAR_BUILDERS)
     return {node["username"]: node["similarBuilders"] for node in data["builders"]["nodes"]}
+
+
+async def test_the_clients_operations_show_the_seed_examples(client):
+    tribes = await graphql_data(client, "{ tribes { nodes { id name } } }")
+    tribe_id = next(t["id"] for t in tribes["tribes"]["nodes"] if t["name"] == "Hospitality OS")
+    data = await graphql_data(client, ROLE_CANDIDATES_QUERY, {"id": tribe_id})
+    roles = {role["title"]: role for role in data["tribe"]["openRoles"]}
+    first = roles["Backend Engineer"]["candidates"][0]
+    assert first["user"]["username"] == "priyasharma"
+    assert first["matchedSkills"] == [{"name": "Go", "slug": "go"}]
+    similar = await graphql_data(client, SIMILAR_BUILDERS_QUERY, {"username": "mayachen"})
+    assert similar["user"]["similarBuilders"][0]["user"]["displayName"] == "Tom Nakamura"
 
 
 async def test_maya_chens_most_similar_builder_is_tom_nakamura(client):

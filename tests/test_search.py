@@ -9,6 +9,7 @@ from tests.graphql_client import graphql, graphql_data
 from tribe_service.data_access import discovery
 from tribe_service.data_access.discovery import SearchText
 from tribe_service.enums import SearchKind
+from tribe_service.graphql.client_operations import SEARCH_QUERY
 from tribe_service.tables import User
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -39,6 +40,13 @@ def label(edge: dict) -> str:
 async def search(client, query: str, **variables) -> list[dict]:
     data = await graphql_data(client, SEARCH, {"query": query, **variables})
     return data["search"]["edges"]
+
+
+async def test_the_clients_search_operation_finds_james_okafor(client):
+    data = await graphql_data(client, SEARCH_QUERY, {"query": "designer"})
+    nodes = [edge["node"] for edge in data["search"]["edges"]]
+    assert "James Okafor" in [node.get("displayName") for node in nodes]
+    assert {node["__typename"] for node in nodes} == {"User", "Project"}
 
 
 async def test_designer_finds_james_okafor_among_builders(client):
