@@ -18,6 +18,8 @@ export const ErrorCode = {
   InvalidCursor: "INVALID_CURSOR",
   /** A text argument holding NUL. */
   InvalidText: "INVALID_TEXT",
+  /** A `search` query that is empty, blank or over 200 characters. */
+  InvalidSearch: "INVALID_SEARCH",
   /** Nested deeper than the API allows. */
   QueryTooDeep: "QUERY_TOO_DEEP",
   /** More aliases than the API allows. */
@@ -61,6 +63,7 @@ export function userMessage(error: GraphQLResponseError): string {
       return "This list changed; it starts again from the top.";
     case ErrorCode.InvalidPageSize:
     case ErrorCode.InvalidText:
+    case ErrorCode.InvalidSearch:
     case ErrorCode.BadRequest:
       return error.message; // safe to show: the API writes these messages for people
     case ErrorCode.ParseFailed:
