@@ -5,7 +5,7 @@
   collaborators, collaborations, tribes and their members, recent activity;
 * **feed-deep**: a feed page far down the list: ``after`` the cursor of the
   50,000th newest event (on a small database, of the middle one);
-* **search**: the client's ``Search`` for "react developer", ``first: 20``;
+* **search**: the client's ``Search`` for "design", ``first: 20``;
 * **candidates**: the client's ``RoleCandidates``: a tribe's open roles with 20
   candidates each (the tribe with the most open roles, then the smallest id);
 * **similar**: the client's ``SimilarBuilders`` of the profile's builder, 20 of them.
@@ -37,7 +37,7 @@ PAGE_SIZE = 20
 FEED_DEPTH = 50_000
 SCALED_USERS = 10_000
 
-SEARCH_TEXT = "react developer"
+SEARCH_TEXT = "design"  # hits builders and projects, on the seed as on the scale data
 HEALTH_QUERY = "{ health }"
 
 # A builder whose profile touches every relation: skills, a project with
