@@ -105,21 +105,46 @@ async def register_vector_codec(connection: asyncpg.Connection) -> None:
             raise
 
 
+def statement_timeout_settings(seconds: float | None) -> dict[str, str]:
+    """Server settings bounding every statement of a pooled connection.
+
+    Given at connect time, so ``RESET ALL`` (run when asyncpg's pool takes a
+    connection back) keeps them. Only the pool (the app's requests) gets them:
+    migrations and ``just scale`` connect outside it and may run long.
+    """
+    if seconds is None:
+        return {}
+    return {"statement_timeout": str(max(1, round(seconds * 1000)))}
+
+
 class TribeEngine(PostgresEngine):
     """PostgresEngine with the pgvector codec on every connection and statement counting."""
 
     def __init__(
-        self, config: dict[str, Any], *, pool_min_size: int = 2, pool_max_size: int = 10
+        self,
+        config: dict[str, Any],
+        *,
+        pool_min_size: int = 2,
+        pool_max_size: int = 10,
+        statement_timeout_seconds: float | None = None,
     ) -> None:
         self.pool_min_size = pool_min_size
         self.pool_max_size = pool_max_size
+        self.statement_timeout_seconds = statement_timeout_seconds
         super().__init__(config=config)
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
-        """Open the pool at the configured size; each new connection gets the vector codec."""
+        """Open the pool at the configured size; each new connection gets the vector codec.
+
+        Pooled connections also get the statement timeout (see
+        :func:`statement_timeout_settings`).
+        """
         kwargs.setdefault("init", register_vector_codec)
         kwargs.setdefault("min_size", self.pool_min_size)
         kwargs.setdefault("max_size", self.pool_max_size)
+        server_settings = statement_timeout_settings(self.statement_timeout_seconds)
+        if server_settings:
+            kwargs.setdefault("server_settings", server_settings)
         await super().start_connection_pool(**kwargs)
 
     async def get_new_connection(self) -> asyncpg.Connection:
@@ -159,4 +184,5 @@ def build_engine(settings: Settings) -> TribeEngine:
         config={"dsn": settings.database_url, "timeout": CONNECT_TIMEOUT_SECONDS},
         pool_min_size=settings.db_pool_min_size,
         pool_max_size=settings.db_pool_max_size,
+        statement_timeout_seconds=settings.operation_timeout_seconds,
     )
