@@ -124,6 +124,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):  # pragma: no cover - no xdist here
         return
     os.environ["ENVIRONMENT"] = "test"
+    # Servers the tests start must not fill embeddings behind their backs (it would race the
+    # filler tests and show up in pg_stat_activity); tests/test_embeddings.py runs fillers itself.
+    os.environ["EMBEDDING_FILL_INTERVAL"] = "0"
     _database = TestDatabase()
     _database.create()
     os.environ["DATABASE_URL"] = _database.url

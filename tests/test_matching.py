@@ -21,11 +21,11 @@ query ($skills: [String!], $first: Int! = 20, $after: String) {
 """
 
 CANDIDATES = """
-query ($first: Int! = 20, $tribes: Int! = 20) {
+query ($first: Int! = 20, $tribes: Int! = 3) {
   tribes(first: $tribes) {
     nodes {
       name
-      openRoles {
+      openRoles(first: 5) {
         title
         candidates(first: $first) {
           user { username availabilityStatus builderScore }
