@@ -32,6 +32,7 @@ from tribe_service.graphql.queries.projects import ProjectQuery
 from tribe_service.graphql.queries.skills import SkillQuery
 from tribe_service.graphql.queries.tribes import TribeQuery
 from tribe_service.graphql.queries.users import UserQuery
+from tribe_service.graphql.replica_reads import ReadFromReplicas
 
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 30
@@ -68,6 +69,7 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
         partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
+        ReadFromReplicas,
     ]
     if settings.is_production:
         extensions += [DisableIntrospection, mask_unexpected_errors]
