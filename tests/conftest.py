@@ -15,6 +15,7 @@ seed) use it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -23,11 +24,15 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from tribe_service.embedded_postgres import EmbeddedPostgres, EmbeddedReplica
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,11 +71,15 @@ class TestDatabase:
                 shutil.rmtree(self.temp_dir, ignore_errors=True)
 
     async def _admin(self, sql: str) -> None:
-        connection = await asyncpg.connect(self.server_url)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
+        await _execute(self.server_url, sql)
+
+
+async def _execute(server_url: str, sql: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
 
 
 def _with_database(url: str, database: str) -> str:
@@ -92,9 +101,10 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
-def migrate_forwards() -> None:
-    """Apply every migration to the test database, failing loudly if one breaks."""
-    result = run_cli("piccolo", "migrations", "forwards", "all")
+def migrate_forwards(database_url: str | None = None) -> None:
+    """Apply every migration (default: to the test database), failing loudly if one breaks."""
+    env = {"DATABASE_URL": database_url} if database_url else None
+    result = run_cli("piccolo", "migrations", "forwards", "all", env=env)
     if result.returncode != 0:
         raise RuntimeError(f"migrations failed:\n{result.stdout}\n{result.stderr}")
 
@@ -127,19 +137,27 @@ def database_url() -> str:
     return _database.url
 
 
+@contextlib.contextmanager
+def scratch_database(server_url: str | None = None) -> Iterator[str]:
+    """A new, empty database on ``server_url`` (default: the session's server), dropped after."""
+    assert _database is not None
+    server_url = server_url or _database.server_url
+    name = f"tribe_scratch_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_execute(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        asyncio.run(_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
 def empty_database_url() -> Iterator[str]:
     """A new, empty database on the session's server, dropped after the test.
 
     For tests that must not touch the shared database (migration round trips).
     """
-    assert _database is not None
-    name = f"tribe_scratch_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_database._admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield _with_database(_database.server_url, name)
-    finally:
-        asyncio.run(_database._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -180,3 +198,66 @@ async def seeded(engine: object) -> None:
     from tribe_service.seed import seed_database
 
     await seed_database()
+
+
+@contextlib.contextmanager
+def embedded_server(prefix: str = "tribe-server-") -> Iterator[EmbeddedPostgres]:
+    """A new embedded PostgreSQL in a temporary directory, stopped and deleted after.
+
+    For tests that stop and start their server (outages), which must not be the session's.
+    """
+    from tribe_service.embedded_postgres import EmbeddedPostgres
+
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    server = EmbeddedPostgres(directory / "postgres")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def seeded_database(server_url: str) -> Iterator[str]:
+    """A scratch database on ``server_url``, migrated and seeded by the CLI, dropped after."""
+    with scratch_database(server_url) as url:
+        migrate_forwards(url)
+        result = run_cli("piccolo", "tribe_service", "seed", env={"DATABASE_URL": url})
+        if result.returncode != 0:
+            raise RuntimeError(f"seed failed:\n{result.stdout}\n{result.stderr}")
+        yield url
+
+
+def database_name(url: str) -> str:
+    """The database a URL points at."""
+    return urlsplit(url).path.lstrip("/")
+
+
+@pytest.fixture(scope="session")
+def primary() -> Iterator[EmbeddedPostgres]:
+    """An embedded server of its own, for tests that replicate it or stop it (with PgBouncer)."""
+    with embedded_server("tribe-primary-") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def primary_database(primary: EmbeddedPostgres) -> Iterator[str]:
+    """A migrated, seeded scratch database on :func:`primary` (so also on its replicas)."""
+    with seeded_database(primary.url()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def replica(primary: EmbeddedPostgres, primary_database: str) -> Iterator[EmbeddedReplica]:
+    """A real streaming replica of :func:`primary`, logging every statement; stopped after."""
+    from tribe_service.embedded_postgres import EmbeddedReplica
+
+    directory = Path(tempfile.mkdtemp(prefix="tribe-replica-"))
+    replica = EmbeddedReplica(directory / "replica", primary=primary, log_statements=True)
+    try:
+        replica.start()
+        yield replica
+    finally:
+        replica.stop()
+        shutil.rmtree(directory, ignore_errors=True)

@@ -6,15 +6,13 @@ stops and starts it.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 
+from tests.conftest import embedded_server
 from tribe_service.app import create_app
 from tribe_service.config import load_settings
 from tribe_service.embedded_postgres import EmbeddedPostgres
@@ -26,12 +24,8 @@ HEALTH = {"query": "{ health }"}
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[EmbeddedPostgres]:
-    directory = Path(tempfile.mkdtemp(prefix="tribe-outage-"))
-    server = EmbeddedPostgres(directory / "postgres")
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(directory, ignore_errors=True)
+    with embedded_server("tribe-outage-") as server:
+        yield server
 
 
 @pytest.fixture

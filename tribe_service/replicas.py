@@ -10,7 +10,8 @@ next good check brings the replica back.
 Lag is ``now() - pg_last_xact_replay_timestamp()`` while the replica has
 received WAL it has not replayed yet, and 0 when it has replayed all it
 received (an idle primary sends nothing, and the last replayed commit may be
-hours old). A node that is not in recovery (promoted, or the primary itself)
+hours old). A replica that has replayed no transaction since it started counts
+from its start. A node that is not in recovery (promoted, or the primary itself)
 is kept out: its data may have diverged from the primary's.
 """
 
@@ -34,9 +35,9 @@ LAG_SQL = """
 SELECT pg_is_in_recovery() AS in_recovery,
        CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn()
             THEN 0.0
-            ELSE coalesce(
-                extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000, 0.0
-            )::float8
+            ELSE (extract(epoch FROM now() - coalesce(
+                pg_last_xact_replay_timestamp(), pg_postmaster_start_time()
+            )) * 1000)::float8
        END AS lag_ms
 """
 

@@ -1,0 +1,186 @@
+"""Reads on a real streaming replica, with failover to the primary and back.
+
+The app runs as ``just serve`` runs it (uvicorn, its own process) against a
+seeded scratch database on the primary and the same database on a replica
+that logs every statement. Where reads land is seen by the servers
+themselves: the replica's log and the primary's ``pg_stat_activity``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from benchmarks.load import HttpRequest, run_load
+from benchmarks.server import ServerProcess, uvicorn_server
+from tests.conftest import database_name
+from tests.graphql_client import graphql_data
+from tests.landing_page import LANDING_PAGE_QUERY
+from tribe_service.embedded_postgres import EmbeddedPostgres, EmbeddedReplica
+
+MAX_LAG_MS = 300
+CHECK_INTERVAL_MS = 100
+LANDING = {"query": LANDING_PAGE_QUERY, "variables": {"first": 20}}
+USER_QUERY = "query ($u: String!) { user(username: $u) { displayName } }"
+# Every landing-page statement reads this table, and no other statement the app sends does.
+LANDING_TABLE = '"feed_events"'
+
+
+@pytest.fixture(scope="module")
+def logged_database(primary: EmbeddedPostgres, primary_database: str) -> Iterator[str]:
+    """:func:`primary_database`, with its statements logged by the primary and the replica."""
+    name = database_name(primary_database)
+    primary.psql(f"ALTER DATABASE \"{name}\" SET log_statement = 'all'")
+    try:
+        yield primary_database
+    finally:
+        primary.psql(f'ALTER DATABASE "{name}" RESET log_statement')
+
+
+@pytest.fixture(scope="module")
+def app_server(logged_database: str, replica: EmbeddedReplica) -> Iterator[ServerProcess]:
+    """The app in its own process, reading from the replica."""
+    env = {
+        "DATABASE_URL": logged_database,
+        "DATABASE_REPLICA_URLS": replica.url(database_name(logged_database)),
+        "REPLICA_MAX_LAG_MS": str(MAX_LAG_MS),
+        "REPLICA_CHECK_INTERVAL_MS": str(CHECK_INTERVAL_MS),
+        "ENVIRONMENT": "test",
+    }
+    with uvicorn_server("tribe_service.app:app", workers=1, env=env, name="replicas") as server:
+        yield server
+
+
+@pytest.fixture
+async def client(app_server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
+    base_url = f"http://127.0.0.1:{app_server.port}"
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        yield client
+
+
+def landing_statements(server: EmbeddedPostgres) -> int:
+    """How many landing-page statements ``server`` has logged so far."""
+    return sum(
+        LANDING_TABLE in line
+        for line in server.log_file.read_text(errors="replace").splitlines()
+        if "statement:" in line or "execute" in line
+    )
+
+
+async def replica_health(client: httpx.AsyncClient) -> str:
+    response = await client.get("/healthz")
+    assert response.status_code == 200, response.text
+    return response.json()["replicas"]["replica_1"]
+
+
+async def wait_until(condition, timeout: float = 10.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        assert time.perf_counter() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def wait_for_health(client: httpx.AsyncClient, done, timeout: float = 5.0) -> float:
+    """Poll /healthz until ``done(state)``; returns when (time.perf_counter())."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        state = await replica_health(client)
+        if done(state):
+            return time.perf_counter()
+        assert time.perf_counter() < deadline, f"replica_1 still {state!r}"
+        await asyncio.sleep(0.02)
+
+
+async def test_queries_read_from_the_replica_not_the_primary(client, primary, replica):
+    on_primary, on_replica = landing_statements(primary), landing_statements(replica)
+    data = await graphql_data(client, LANDING["query"], LANDING["variables"])
+    assert data["builders"]["nodes"]
+
+    assert landing_statements(replica) > on_replica
+    assert landing_statements(primary) == on_primary
+    healthz = await client.get("/healthz")
+    assert healthz.json() == {"status": "ok", "replicas": {"replica_1": "ok"}, "replicas_out": []}
+
+
+async def test_stopping_the_replica_under_load_loses_no_request_and_reads_come_back(
+    client, app_server, primary, replica
+):
+    request = HttpRequest.graphql("landing", LANDING["query"], LANDING["variables"])
+    stop_load = asyncio.Event()
+    load = asyncio.create_task(
+        run_load(
+            app_server.port,
+            lambda _: request,
+            concurrency=4,
+            duration=30,
+            max_requests=100_000,
+            record=True,
+            keep_bodies=True,
+            stop=stop_load,
+        )
+    )
+    try:
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(replica.stop)
+        stopped = time.perf_counter()
+        out = await wait_for_health(client, lambda state: state == "down")
+        on_primary = landing_statements(primary)
+        await wait_until(lambda: landing_statements(primary) > on_primary)
+
+        await asyncio.to_thread(replica.start)
+        started = time.perf_counter()
+        back = await wait_for_health(client, lambda state: state == "ok")
+        logged = landing_statements(replica)
+        await wait_until(lambda: landing_statements(replica) > logged)
+    finally:
+        stop_load.set()
+        result = await load
+
+    assert result.failed == 0, result.problems
+    # Requests ran in every phase: on the replica, failing over, on the primary, and back.
+    began = [result.started + outcome.started for outcome in result.outcomes]
+    assert any(t < stopped for t in began)
+    assert any(stopped < t < started for t in began)
+    # Same answers from the replica and the primary (the data did not change).
+    assert len({outcome.body for outcome in result.outcomes}) == 1
+    assert out - stopped < 1.0, "reads took more than a second to move to the primary"
+    assert back - started < 2.0
+
+
+async def test_a_lagging_replica_is_skipped_until_it_catches_up(
+    client, primary, primary_database, replica
+):
+    username = primary.psql(
+        "SELECT username FROM users ORDER BY username LIMIT 1", database_name(primary_database)
+    )
+    original = primary.psql(
+        f"SELECT display_name FROM users WHERE username = '{username}'",
+        database_name(primary_database),
+    )
+    assert await replica_health(client) == "ok"
+    replica.psql("SELECT pg_wal_replay_pause()")
+    try:
+        primary.psql(
+            f"UPDATE users SET display_name = 'Written while lagging' WHERE username = '{username}'",
+            database_name(primary_database),
+        )
+        await wait_for_health(client, lambda state: state.startswith("lagging"))
+        # The paused replica still has the old name; the app answers with the new one.
+        on_replica = replica.psql(
+            f"SELECT display_name FROM users WHERE username = '{username}'",
+            database_name(primary_database),
+        )
+        assert on_replica == original
+        data = await graphql_data(client, USER_QUERY, {"u": username})
+        assert data["user"]["displayName"] == "Written while lagging"
+    finally:
+        replica.psql("SELECT pg_wal_replay_resume()")
+        primary.psql(
+            f"UPDATE users SET display_name = '{original}' WHERE username = '{username}'",
+            database_name(primary_database),
+        )
+    await wait_for_health(client, lambda state: state == "ok")
