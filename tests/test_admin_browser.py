@@ -11,7 +11,6 @@ import asyncio
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import pytest
 from piccolo.apps.user.tables import BaseUser
 from piccolo_api.session_auth.tables import SessionsBase
 
+from tribe_service.embedded_postgres import free_port
 from tribe_service.tables import User
 from tribe_service.tables.user import EMBEDDING_DIMENSIONS
 
@@ -64,12 +64,6 @@ def find_browser() -> Browser:
         pytest.skip(problem)
     assert chromium is not None and chromedriver is not None
     return Browser(chromium=chromium, chromedriver=chromedriver)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -116,9 +116,6 @@ async def register_vector_codec(connection: asyncpg.Connection) -> None:
 
 _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("reading", default=False)
 
-# Connections name themselves, so each server's pg_stat_activity shows the app's sessions.
-APPLICATION_NAME = "tribe_service"
-
 
 class TribeEngine(PostgresEngine):
     """PostgresEngine with the pgvector codec, statement counting and read replicas.
@@ -267,11 +264,7 @@ def replica_node_name(index: int) -> str:
 
 def connection_config(url: str, pooler: DatabasePooler) -> dict[str, Any]:
     """asyncpg connection options for ``url``, fit for what sits in front of the server."""
-    config: dict[str, Any] = {
-        "dsn": url,
-        "timeout": CONNECT_TIMEOUT_SECONDS,
-        "server_settings": {"application_name": APPLICATION_NAME},
-    }
+    config: dict[str, Any] = {"dsn": url, "timeout": CONNECT_TIMEOUT_SECONDS}
     if pooler is DatabasePooler.PGBOUNCER:
         config["statement_cache_size"] = 0
     return config
