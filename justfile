@@ -172,3 +172,12 @@ stress *args: _venv
     url="$({{ just_executable() }} --quiet _database-url)"
     export DATABASE_URL="$url"
     {{ bin }}/python -m benchmarks.stress {{ args }}
+
+# Capacity plan: 1 vs 2 instances, with and without a replica and PgBouncer; writes docs/scaling.md
+bench-scaling *args: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
+    {{ bin }}/python -m benchmarks.scaling {{ args }}
