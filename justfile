@@ -113,6 +113,10 @@ lint: _venv
 test *args: lint
     {{ bin }}/pytest {{ args }}
 
+# Write the GraphQL schema to schema.graphql (commit it: a test fails when it drifts from the code)
+schema: _venv
+    {{ bin }}/strawberry export-schema tribe_service.graphql.schema:schema --output schema.graphql
+
 # Format the code with ruff (and apply its safe fixes)
 fmt: _venv
     {{ bin }}/ruff check --fix .

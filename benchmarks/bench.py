@@ -516,7 +516,7 @@ def render(report: Report) -> str:
         "",
         *throughput_table(report.cells),
         "",
-        f"Scenarios: the landing-page query of `tests/landing_page.py` with `first: {PAGE_SIZE}`; "
+        f"Scenarios: the landing-page query of `clients/typescript/src/operations/LandingPage.graphql` with `first: {PAGE_SIZE}`; "
         f"the profile of `{shape.profile_username}` (skills, projects with collaborators, tribes "
         f"with members); `feed(first: {PAGE_SIZE}, after:)` the cursor of the "
         f"{shape.feed_cursor_depth:,}th newest event. The reference is "

@@ -1,7 +1,7 @@
 """The benchmark's reference: the landing page from ONE hand-written SQL statement.
 
 A bare Litestar app with one route, ``GET /landing?first=20``, answering the
-same JSON as the GraphQL landing-page query (``tests/landing_page.py``):
+same JSON as the GraphQL landing-page query (the client's ``LandingPage``):
 PostgreSQL builds the whole document with ``json_build_object``/``json_agg``
 and the route passes its text through untouched. The gap between this and
 ``/graphql`` is what the GraphQL layer (parsing, validation, resolvers,
@@ -59,6 +59,30 @@ BUILDER_CURSOR = cursor("'\"builders\"'", py_float("u.builder_score"), quoted("u
 
 PERSON = "json_build_object('username', {0}.username, 'displayName', {0}.display_name)"
 
+
+def json_object(column: str, keys: dict[str, str]) -> str:
+    """SQL for a GraphQL object of a JSON column's keys (``{graphql name: stored key}``)."""
+    pairs = ", ".join(f"'{name}', {column}->'{key}'" for name, key in keys.items())
+    return f"json_build_object({pairs})"
+
+
+METADATA = json_object(
+    "e.metadata",
+    {
+        "projectTitle": "project_title",
+        "techStack": "tech_stack",
+        "release": "release",
+        "collaboratorName": "collaborator_name",
+        "ownerName": "owner_name",
+        "tribeName": "tribe_name",
+        "mission": "mission",
+        "displayName": "display_name",
+        "headline": "headline",
+    },
+)
+IMPACT_METRICS = json_object("p.impact_metrics", {"users": "users", "stars": "stars"})
+NESTED_LIMIT = 20  # the default `first` of nested lists
+
 LANDING_SQL = f"""
 WITH
 feed_rows AS MATERIALIZED (
@@ -66,7 +90,8 @@ feed_rows AS MATERIALIZED (
   FROM feed_events ORDER BY created_at DESC, id DESC LIMIT $1 + 1
 ),
 builder_rows AS MATERIALIZED (
-  SELECT id, username, display_name, headline, primary_role, availability_status, builder_score
+  SELECT id, username, display_name, avatar_url, headline, primary_role, availability_status,
+         builder_score
   FROM users ORDER BY builder_score DESC, id LIMIT $1 + 1
 ),
 feed_page AS (
@@ -86,7 +111,7 @@ SELECT json_build_object('data', json_build_object(
         'cursor', e.cursor,
         'node', json_build_object(
           'id', e.id, 'eventType', upper(e.event_type), 'targetType', e.target_type,
-          'targetId', e.target_id, 'metadata', e.metadata, 'createdAt', {iso("e.created_at")},
+          'targetId', e.target_id, 'metadata', {METADATA}, 'createdAt', {iso("e.created_at")},
           'actor', (
             SELECT json_build_object('id', a.id, 'username', a.username,
                                      'displayName', a.display_name, 'avatarUrl', a.avatar_url)
@@ -113,7 +138,7 @@ SELECT json_build_object('data', json_build_object(
     'nodes', coalesce((
       SELECT json_agg(json_build_object(
         'id', u.id, 'username', u.username, 'displayName', u.display_name,
-        'headline', u.headline, 'primaryRole', upper(u.primary_role),
+        'avatarUrl', u.avatar_url, 'headline', u.headline, 'primaryRole', upper(u.primary_role),
         'availabilityStatus', upper(u.availability_status), 'builderScore', u.builder_score,
         'skills', coalesce((
           SELECT json_agg(json_build_object('name', s.name, 'slug', s.slug,
@@ -130,14 +155,16 @@ SELECT json_build_object('data', json_build_object(
       SELECT json_agg(json_build_object(
         'id', p.id, 'title', p.title, 'description', p.description,
         'status', upper(p.status), 'techStack', p.tech_stack, 'githubStars', p.github_stars,
-        'impactMetrics', p.impact_metrics,
+        'impactMetrics', {IMPACT_METRICS},
         'owner', (SELECT {PERSON.format("o")} FROM users o WHERE o.id = p.owner_id),
         'collaborators', coalesce((
           SELECT json_agg(json_build_object('role', c.role, 'status', upper(c.status),
                                             'user', {PERSON.format("cu")})
                           ORDER BY c.invited_at, c.id)
-          FROM project_collaborators c JOIN users cu ON cu.id = c.user_id
-          WHERE c.project_id = p.id), '[]'::json))
+          FROM (SELECT * FROM project_collaborators
+                WHERE project_id = p.id AND status = 'confirmed'
+                ORDER BY invited_at, id LIMIT {NESTED_LIMIT}) AS c
+          JOIN users cu ON cu.id = c.user_id), '[]'::json))
         ORDER BY p.created_at DESC, p.id DESC)
       FROM (
         SELECT id, owner_id, title, description, status, tech_stack, github_stars,
@@ -154,13 +181,15 @@ SELECT json_build_object('data', json_build_object(
           SELECT json_agg(json_build_object('role', upper(m.role), 'status', upper(m.status),
                                             'user', {PERSON.format("mu")})
                           ORDER BY m.role DESC, m.requested_at, m.id)
-          FROM tribe_members m JOIN users mu ON mu.id = m.user_id
-          WHERE m.tribe_id = t.id), '[]'::json),
+          FROM (SELECT * FROM tribe_members WHERE tribe_id = t.id AND status = 'active'
+                ORDER BY role DESC, requested_at, id LIMIT {NESTED_LIMIT}) AS m
+          JOIN users mu ON mu.id = m.user_id), '[]'::json),
         'openRoles', coalesce((
           SELECT json_agg(json_build_object('title', r.title, 'skillsNeeded', r.skills_needed,
                                             'filled', r.filled)
                           ORDER BY r.title, r.id)
-          FROM tribe_open_roles r WHERE r.tribe_id = t.id), '[]'::json))
+          FROM (SELECT * FROM tribe_open_roles WHERE tribe_id = t.id
+                ORDER BY title, id LIMIT {NESTED_LIMIT}) AS r), '[]'::json))
         ORDER BY t.created_at DESC, t.id DESC)
       FROM (
         SELECT id, owner_id, name, mission, status, max_members, created_at

@@ -1,8 +1,8 @@
 """The GraphQL requests the benchmark and the stress test send, and their parameters.
 
-* **landing**: the landing page (``tests/landing_page.py``, ``first: 20``);
-* **profile**: a builder profile, ``user(username)`` with skills, projects and
-  their collaborators, tribes and their members;
+* **landing**: the landing page (the client's ``LandingPage``, ``first: 20``);
+* **profile**: the client's ``BuilderProfile``: skills, projects and their
+  collaborators, collaborations, tribes and their members, recent activity;
 * **feed-deep**: a feed page far down the list: ``after`` the cursor of the
   50,000th newest event (on a small database, of the middle one).
 
@@ -18,45 +18,17 @@ from typing import Any
 import asyncpg
 
 from benchmarks.load import HttpRequest
-from tests.landing_page import LANDING_PAGE_QUERY
+from tribe_service.graphql.client_operations import (
+    BUILDER_PROFILE_QUERY,
+    FEED_PAGE_QUERY,
+    LANDING_PAGE_QUERY,
+)
 from tribe_service.graphql.pagination import encode_cursor
 from tribe_service.graphql.queries.feed import CURSOR_KIND as FEED_CURSOR_KIND
 
 PAGE_SIZE = 20
 FEED_DEPTH = 50_000
 SCALED_USERS = 10_000
-
-PROFILE_QUERY = """
-query BuilderProfile($username: String!) {
-  user(username: $username) {
-    id username displayName headline bio primaryRole availabilityStatus builderScore
-    skills { name slug category }
-    projects { id title status collaborators { role status user { username } } }
-    tribes { id name status members { role status user { username } } }
-  }
-}
-"""
-
-FEED_PAGE_QUERY = """
-query FeedPage($first: Int!, $after: String) {
-  feed(first: $first, after: $after) {
-    edges {
-      cursor
-      node {
-        id eventType targetType targetId metadata createdAt
-        actor { id username displayName avatarUrl }
-        target {
-          __typename
-          ... on Project { id title projectStatus: status }
-          ... on Tribe { id name tribeStatus: status }
-          ... on User { id username displayName }
-        }
-      }
-    }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-"""
 
 HEALTH_QUERY = "{ health }"
 
@@ -101,7 +73,7 @@ class DatabaseShape:
 
 SCENARIO_QUERIES = {
     "landing": LANDING_PAGE_QUERY,
-    "profile": PROFILE_QUERY,
+    "profile": BUILDER_PROFILE_QUERY,
     "feed-deep": FEED_PAGE_QUERY,
 }
 SCENARIO_TITLES = {

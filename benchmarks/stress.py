@@ -53,10 +53,8 @@ from benchmarks.load import (
     run_load,
 )
 from benchmarks.scenarios import (
-    FEED_PAGE_QUERY,
     HEALTH_QUERY,
     PAGE_SIZE,
-    PROFILE_QUERY,
     SCALED_USERS,
     DatabaseShape,
     fetch_shape,
@@ -64,6 +62,7 @@ from benchmarks.scenarios import (
 )
 from benchmarks.server import REPO_ROOT, ServerProcess, StopOnSignal, uvicorn_server
 from tribe_service.embedded_postgres import DEFAULT_DATA_DIR, EmbeddedPostgres
+from tribe_service.graphql.client_operations import BUILDER_PROFILE_QUERY, FEED_PAGE_QUERY
 
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "reliability.md"
 APPLICATION_NAME = "tribe-stress"
@@ -150,7 +149,7 @@ def mixes(shape: DatabaseShape, profiles: Sequence[str]) -> dict[str, Mix]:
     """The mixed request sets: ``load`` (heavier), ``outage`` and ``memory`` (lighter)."""
     base = scenario_requests(shape)
     profile = [
-        HttpRequest.graphql(f"profile {name}", PROFILE_QUERY, {"username": name})
+        HttpRequest.graphql(f"profile {name}", BUILDER_PROFILE_QUERY, {"username": name})
         for name in [shape.profile_username, *profiles]
     ]
     feed_first = HttpRequest.graphql("feed first page", FEED_PAGE_QUERY, {"first": PAGE_SIZE})
@@ -158,7 +157,9 @@ def mixes(shape: DatabaseShape, profiles: Sequence[str]) -> dict[str, Mix]:
     healthz = HttpRequest.get("/healthz", "/healthz")
     builders = HttpRequest.graphql("builders", BUILDERS_QUERY, {"first": PAGE_SIZE})
     skills = HttpRequest.graphql("skills", SKILLS_QUERY)
-    unknown = HttpRequest.graphql("unknown user", PROFILE_QUERY, {"username": "no-such-builder"})
+    unknown = HttpRequest.graphql(
+        "unknown user", BUILDER_PROFILE_QUERY, {"username": "no-such-builder"}
+    )
     landing, deep = base["landing"], base["feed-deep"]
     return {
         "load": Mix([landing, *profile[:2], feed_first, deep, health, healthz, builders]),

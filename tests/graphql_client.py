@@ -10,10 +10,13 @@ import httpx
 async def graphql(
     client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """POST a GraphQL request; asserts HTTP 200 and returns the JSON body."""
+    """POST a GraphQL request; asserts HTTP 200 and a code on every error; returns the body."""
     response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
     assert response.status_code == 200, response.text
-    return response.json()
+    body = response.json()
+    for error in body.get("errors", []):
+        assert error.get("extensions", {}).get("code"), f"an error without a code: {error}"
+    return body
 
 
 async def graphql_data(

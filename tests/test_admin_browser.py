@@ -32,7 +32,7 @@ from tribe_service.tables.user import EMBEDDING_DIMENSIONS
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
 CHROMEDRIVER_CANDIDATES = ("chromedriver", "/usr/lib/chromium/chromedriver")
-WAIT_SECONDS = 30
+WAIT_SECONDS = 60  # generous: the suite may share the machine with other work
 EDITED_HEADLINE = "Edited in a real browser"
 
 pytestmark = pytest.mark.filterwarnings("ignore:If running sessions in production:UserWarning")

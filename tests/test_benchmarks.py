@@ -27,8 +27,8 @@ from benchmarks.load import (
 from benchmarks.reference_app import LANDING_SQL
 from benchmarks.stress import classify, graphql_error_codes, with_application_name
 from tests.graphql_client import graphql_data
-from tests.landing_page import LANDING_PAGE_QUERY
 from tribe_service.embedded_postgres import free_port
+from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY
 
 
 def test_percentile_is_nearest_rank():

@@ -20,7 +20,15 @@ def test_defaults():
     assert settings.environment is Environment.DEVELOPMENT
     assert settings.debug_enabled is True
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
-    assert settings.allowed_origins == ["http://localhost:3000"]
+    assert settings.allowed_origins == ["http://localhost:3000", "http://127.0.0.1:3000"]
+
+
+def test_production_allows_no_localhost_origin_unless_configured():
+    assert load_settings({"ENVIRONMENT": "production"}).allowed_origins == []
+    configured = load_settings(
+        {"ENVIRONMENT": "production", "CORS_ORIGINS": "http://localhost:3000"}
+    )
+    assert configured.allowed_origins == ["http://localhost:3000"]
 
 
 def test_values_are_typed_from_strings():

@@ -14,6 +14,10 @@ pytestmark = pytest.mark.usefixtures("seeded")
 INTERNALS = ("Traceback", "asyncpg", "SELECT ", "piccolo", "tribe:tribe", 'File "')
 
 
+def error_codes(body: dict) -> set[str]:
+    return {error["extensions"]["code"] for error in body["errors"]}
+
+
 def assert_nothing_internal(text: str) -> None:
     for marker in INTERNALS:
         assert marker not in text, marker
@@ -24,7 +28,7 @@ async def test_page_size_outside_1_to_100_is_refused(client, first):
     body = await graphql(
         client, "query($f: Int!) { feed(first: $f) { nodes { id } } }", {"f": first}
     )
-    assert body["data"] is None
+    assert body["data"] == {"feed": None}
     [error] = body["errors"]
     assert error["message"] == f"`first` must be between 1 and 100 (got {first})."
     assert error["extensions"]["code"] == "INVALID_PAGE_SIZE"
@@ -84,33 +88,38 @@ async def test_200_aliases_are_refused(client):
     body = await graphql(client, query)
     assert body.get("data") is None
     assert any("aliases" in message.lower() for message in error_messages(body))
+    assert error_codes(body) == {"TOO_MANY_ALIASES"}
 
 
 async def test_a_14_deep_query_is_refused(client):
-    inner = "username"
+    inner = "title"
     for _ in range(6):
         inner = f"owner {{ projects {{ {inner} }} }}"
     query = f"{{ projects(first: 1) {{ nodes {{ {inner} }} }} }}"
     body = await graphql(client, query)
     assert body.get("data") is None
     assert any("exceeds maximum operation depth" in m for m in error_messages(body))
+    assert error_codes(body) == {"QUERY_TOO_DEEP"}
 
 
 async def test_too_many_tokens_are_refused(client):
     query = "{ " + " ".join("health" for _ in range(2100)) + " }"
     body = await graphql(client, query)
     assert any("token" in message.lower() for message in error_messages(body))
+    assert error_codes(body) == {"TOO_MANY_TOKENS"}
 
 
 async def test_unknown_field_is_a_clear_error(client):
     body = await graphql(client, "{ nosuchfield }")
     assert error_messages(body) == ["Cannot query field 'nosuchfield' on type 'Query'."]
+    assert error_codes(body) == {"GRAPHQL_VALIDATION_FAILED"}
 
 
 async def test_syntax_error_is_a_clear_error(client):
     response = await client.post("/graphql", json={"query": "{ health "})
     assert response.status_code in (200, 400)
     assert "Syntax Error" in response.json()["errors"][0]["message"]
+    assert error_codes(response.json()) == {"GRAPHQL_PARSE_FAILED"}
 
 
 async def test_body_that_is_not_json_is_a_400(client):
@@ -129,6 +138,7 @@ async def test_missing_query_is_a_400(client):
 async def test_wrong_variable_type_is_a_clear_error(client):
     body = await graphql(client, "query($f: Int!) { feed(first: $f) { nodes { id } } }", {"f": "x"})
     assert "Int cannot represent non-integer value" in error_messages(body)[0]
+    assert error_codes(body) == {"BAD_USER_INPUT"}
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.graphql_client import graphql_data
-from tests.landing_page import LANDING_PAGE_QUERY
+from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

@@ -11,6 +11,7 @@ SPEC_FIELDS = {
         "id", "email", "username", "displayName", "avatarUrl", "headline", "primaryRole",
         "timezone", "availabilityStatus", "builderScore", "bio", "contactLinks",
         "githubUsername", "onboardingCompleted", "createdAt", "skills", "projects", "tribes",
+        "collaborations", "activity",
     },
     "Skill": {"id", "name", "slug", "category"},
     "Project": {
@@ -47,16 +48,17 @@ SPEC_ENUMS = {
     },
 }  # fmt: skip
 
+# Every root field is nullable: one field's error leaves the others' data.
 ROOT_FIELDS = {
-    "health": "String!",
+    "health": "String",
     "user": "User",
-    "builders": "UserConnection!",
+    "builders": "UserConnection",
     "project": "Project",
-    "projects": "ProjectConnection!",
+    "projects": "ProjectConnection",
     "tribe": "Tribe",
-    "tribes": "TribeConnection!",
-    "feed": "FeedEventConnection!",
-    "skills": "[Skill!]!",
+    "tribes": "TribeConnection",
+    "feed": "FeedEventConnection",
+    "skills": "[Skill!]",
 }
 
 INTROSPECTION = """{
@@ -117,15 +119,21 @@ async def test_field_types(schema):
     assert fields[("User", "email")] == "String"
     assert fields[("User", "primaryRole")] == "UserRole"
     assert fields[("User", "availabilityStatus")] == "AvailabilityStatus!"
-    assert fields[("User", "contactLinks")] == "JSON!"
+    assert fields[("User", "contactLinks")] == "ContactLinks!"
     assert fields[("User", "createdAt")] == "DateTime!"
     assert fields[("User", "skills")] == "[Skill!]!"
     assert fields[("Project", "owner")] == "User!"
-    assert fields[("Project", "techStack")] == "JSON!"
+    assert fields[("Project", "techStack")] == "[String!]!"
+    assert fields[("Project", "links")] == "ProjectLinks!"
+    assert fields[("Project", "impactMetrics")] == "ImpactMetrics!"
     assert fields[("Project", "collaborators")] == "[Collaborator!]!"
     assert fields[("Tribe", "openRoles")] == "[OpenRole!]!"
     assert fields[("FeedEvent", "target")] == "FeedTarget"
-    assert fields[("FeedEvent", "metadata")] == "JSON!"
+    assert fields[("FeedEvent", "metadata")] == "FeedEventMetadata!"
+    assert fields[("OpenRole", "skillsNeeded")] == "[String!]!"
+    assert fields[("User", "collaborations")] == "[Collaboration!]!"
+    assert fields[("User", "activity")] == "FeedEventConnection!"
+    assert "JSON" not in types, "no field is an untyped JSON scalar"
     assert {p["name"] for p in types["FeedTarget"]["possibleTypes"]} == {"Project", "Tribe", "User"}
 
 
@@ -142,6 +150,33 @@ async def test_root_queries_and_no_mutation_type(schema):
     assert builders["availability"][0] == "AvailabilityStatus"
 
 
+def arguments(schema: dict, type_name: str, field_name: str) -> dict[str, tuple[str, str]]:
+    field = next(f for f in types_by_name(schema)[type_name]["fields"] if f["name"] == field_name)
+    return {a["name"]: (type_string(a["type"]), a["defaultValue"]) for a in field["args"]}
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field_name", "status"),
+    [
+        ("Tribe", "members", ("MemberStatus", "ACTIVE")),
+        ("Project", "collaborators", ("CollaboratorStatus", "CONFIRMED")),
+        ("User", "collaborations", ("CollaboratorStatus", "CONFIRMED")),
+    ],
+)
+async def test_nested_lists_default_to_current_rows_and_take_a_page_size(
+    schema, type_name, field_name, status
+):
+    assert arguments(schema, type_name, field_name) == {"status": status, "first": ("Int!", "20")}
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field_name"),
+    [("User", "projects"), ("User", "tribes"), ("Tribe", "openRoles")],
+)
+async def test_growing_nested_lists_take_a_page_size(schema, type_name, field_name):
+    assert arguments(schema, type_name, field_name) == {"first": ("Int!", "20")}
+
+
 async def test_connections_follow_the_cursor_connections_convention(schema):
     types = types_by_name(schema)
     for node in ("User", "Project", "Tribe", "FeedEvent"):
@@ -152,6 +187,7 @@ async def test_connections_follow_the_cursor_connections_convention(schema):
             "edges": f"[{node}Edge!]!",
             "nodes": f"[{node}!]!",
             "pageInfo": "PageInfo!",
+            "totalCount": "Int!",
         }
         edge = {f["name"]: type_string(f["type"]) for f in types[f"{node}Edge"]["fields"]}
         assert edge == {"cursor": "String!", "node": f"{node}!"}

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.graphql_client import graphql_data
-from tests.landing_page import LANDING_PAGE_QUERY
 from tribe_service.engine import count_statements
 from tribe_service.enums import EventType, MemberRole, MemberStatus
+from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY
 from tribe_service.ids import new_ulid, ulid_at
 from tribe_service.tables import (
     FeedEvent,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 HEALTH = {"query": "{ health }"}
 
 
@@ -23,13 +25,13 @@ async def test_graphiql_is_served_on_get_outside_production(client):
     assert "GraphiQL" in response.text
 
 
-async def test_cors_allows_the_frontend_origin(client):
+@pytest.mark.parametrize("origin", ["http://localhost:3000", "http://127.0.0.1:3000"])
+async def test_cors_allows_the_frontend_dev_server(client, origin):
     response = await client.options(
-        "/graphql",
-        headers={"origin": "http://localhost:3000", "access-control-request-method": "POST"},
+        "/graphql", headers={"origin": origin, "access-control-request-method": "POST"}
     )
     assert response.status_code == 204
-    assert response.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert response.headers["access-control-allow-origin"] == origin
 
 
 async def test_cors_refuses_other_origins(client):

@@ -19,8 +19,8 @@ from benchmarks.load import HttpRequest, run_load
 from benchmarks.server import ServerProcess, uvicorn_server
 from tests.conftest import database_name
 from tests.graphql_client import graphql_data
-from tests.landing_page import LANDING_PAGE_QUERY
 from tribe_service.embedded_postgres import EmbeddedPostgres, EmbeddedReplica
+from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY
 
 MAX_LAG_MS = 300
 CHECK_INTERVAL_MS = 100

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import msgspec
 
 DEFAULT_DATABASE_URL = "postgresql://tribe:tribe@localhost:5432/tribe"
+# Where a frontend developer's dev server runs; never allowed in production unless configured.
+DEVELOPMENT_CORS_ORIGINS = ("http://localhost:3000", "http://127.0.0.1:3000")
 
 
 class Environment(enum.StrEnum):
@@ -68,7 +70,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     debug: bool | None = None
     host: str = "127.0.0.1"
     port: int = 8000
-    cors_origins: str = "http://localhost:3000"
+    cors_origins: str | None = None
     admin_allowed_hosts: str = ""
     db_pool_min_size: int = 2
     db_pool_max_size: int = 10
@@ -116,8 +118,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
 
     @property
     def allowed_origins(self) -> list[str]:
-        """``CORS_ORIGINS`` as a list (comma-separated in the environment)."""
-        return _split_list(self.cors_origins)
+        """``CORS_ORIGINS`` as a list (comma-separated in the environment).
+
+        Unset: the frontend's dev server outside production, no origin in production.
+        """
+        if self.cors_origins is not None:
+            return _split_list(self.cors_origins)
+        return [] if self.is_production else list(DEVELOPMENT_CORS_ORIGINS)
 
     @property
     def replica_urls(self) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -25,3 +26,7 @@ class Context:
     engine: TribeEngine
     current_user_id: str | None = None  # stub: authentication fills this in later
     loaders: Loaders = field(default_factory=Loaders)
+
+
+Info = strawberry.Info[Context, None]
+"""The ``info`` argument of every resolver."""

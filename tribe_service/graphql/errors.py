@@ -4,6 +4,10 @@ An expected error (:class:`ClientError`) keeps its message in every
 environment. A database outage becomes one clear, stable message. Anything
 else is a bug: in production its message is masked, so no stack trace, SQL or
 connection string ever reaches a client.
+
+Every error carries ``extensions.code`` (the Apollo ecosystem's names where one
+exists), so a client can tell them apart without reading messages:
+:data:`ERROR_CODES` lists them.
 """
 
 from __future__ import annotations
@@ -15,9 +19,24 @@ import asyncpg
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
-from strawberry.types.execution import ExecutionResult
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from tribe_service.engine import is_database_unavailable
+
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+
+# What the limiters of Strawberry and graphql-core say, and the code it stands for.
+_LIMIT_MESSAGES = {
+    "Document contains more than": TOO_MANY_TOKENS,
+    "exceeds maximum operation depth": QUERY_TOO_DEEP,
+    "aliases found. Allowed": TOO_MANY_ALIASES,
+}
 
 DATABASE_UNAVAILABLE_MESSAGE = "Database unavailable: please try again in a few seconds."
 UNEXPECTED_ERROR_MESSAGE = "Unexpected error."
@@ -64,23 +83,48 @@ def client_error_for(error: BaseException) -> ClientError | None:
     return None
 
 
-class DatabaseErrors(SchemaExtension):
-    """Turn connection failures into :class:`DatabaseUnavailableError` and tag client errors."""
+class ErrorCodes(SchemaExtension):
+    """Give every error its code; turn connection failures into :class:`DatabaseUnavailableError`."""
 
     def on_operation(self) -> Iterator[None]:
         """Rewrite the errors of the finished operation."""
-        yield
+        try:
+            yield
+        except GraphQLError as error:  # a syntax error leaves the operation as an exception
+            _classify(error, PARSE_FAILED)
+            raise
         result = self.execution_context.result
         if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
-            result.errors = [_classify(error) for error in result.errors]
+            phase_code = self._phase_code(result)
+            result.errors = [_classify(error, phase_code) for error in result.errors]
+
+    def _phase_code(self, result: GraphQLExecutionResult | ExecutionResult) -> str:
+        """The code of an error no resolver raised: parse, validation or variables."""
+        if self.execution_context.graphql_document is None:
+            return PARSE_FAILED
+        if isinstance(result, PreExecutionError):
+            return VALIDATION_FAILED
+        return BAD_USER_INPUT  # variables that do not fit their types, an unknown operation
 
 
-def _classify(error: GraphQLError) -> GraphQLError:
-    if error.original_error is None:
+def _with_code(error: GraphQLError, code: str) -> GraphQLError:
+    error.extensions = {**(error.extensions or {}), "code": code}
+    return error
+
+
+def _classify(error: GraphQLError, phase_code: str) -> GraphQLError:
+    if error.extensions and "code" in error.extensions:
         return error
+    if error.original_error is None:
+        for text, code in _LIMIT_MESSAGES.items():
+            if text in error.message:
+                return _with_code(error, code)
+        return _with_code(error, phase_code)
+    if isinstance(error.original_error, GraphQLError):  # a variable graphql-core refused
+        return _with_code(error, phase_code)
     original = client_error_for(error.original_error)
     if original is None:
-        return error
+        return _with_code(error, INTERNAL_SERVER_ERROR)
     if isinstance(original, DatabaseUnavailableError):
         logger.warning("database unavailable: %s", type(error.original_error).__name__)
     return GraphQLError(
@@ -97,9 +141,19 @@ def _classify(error: GraphQLError) -> GraphQLError:
 def is_unexpected(error: GraphQLError) -> bool:
     """True for errors raised by a bug: not validation, not a client error, not an outage."""
     original = error.original_error
-    return original is not None and client_error_for(original) is None
+    return (
+        original is not None
+        and not isinstance(original, GraphQLError)
+        and client_error_for(original) is None
+    )
 
 
-def mask_unexpected_errors() -> MaskErrors:
-    """The production error mask: hide the message of every unexpected error."""
-    return MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED_ERROR_MESSAGE)
+class MaskUnexpectedErrors(MaskErrors):
+    """The production error mask: hide the message of every unexpected error, keep its code."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message=UNEXPECTED_ERROR_MESSAGE)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        """The error with a fixed message and ``INTERNAL_SERVER_ERROR``, nothing else."""
+        return _with_code(super().anonymise_error(error), INTERNAL_SERVER_ERROR)

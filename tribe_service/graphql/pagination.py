@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, Generic, Self, TypeVar
 
@@ -70,11 +70,23 @@ class Connection(Generic[NodeType]):  # noqa: UP046
 
     edges: list[Edge[NodeType]]
     page_info: PageInfo
+    # Counts the whole list, filters applied; only awaited when a client asks.
+    count_all: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="The page's nodes, when cursors are not needed.")
     def nodes(self) -> list[NodeType]:
         """The nodes of ``edges``, in order."""
         return [edge.node for edge in self.edges]
+
+    @strawberry.field(
+        description=(
+            "How many items the whole list holds, with its filters, on every page alike. "
+            "Counted only when asked: it costs a count on the database."
+        )
+    )
+    async def total_count(self) -> int:
+        """The size of the whole (filtered) list."""
+        return await self.count_all()
 
     @classmethod
     def from_rows(
@@ -84,6 +96,7 @@ class Connection(Generic[NodeType]):  # noqa: UP046
         kind: str,
         sort_key: Callable[[dict[str, Any]], Sequence[Any]],
         to_node: Callable[[dict[str, Any]], NodeType],
+        count_all: Callable[[], Awaitable[int]],
     ) -> Self:
         """Build a page from up to ``first + 1`` rows (the extra one only says "more")."""
         page = rows[:first]
@@ -94,6 +107,7 @@ class Connection(Generic[NodeType]):  # noqa: UP046
                 has_next_page=len(rows) > first,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
+            count_all=count_all,
         )
 
 

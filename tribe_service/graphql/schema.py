@@ -1,12 +1,15 @@
 """The GraphQL schema: root query, limits and error handling.
 
-There is no ``Mutation`` type yet: an empty object type is invalid GraphQL, so
-it arrives with the first mutation.
+Root fields are nullable, so one field's error leaves the others' data (the
+GraphQL spec's advice, GitHub's convention). There is no ``Mutation`` type yet:
+an empty object type is invalid GraphQL, so it arrives with the first mutation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 import strawberry
@@ -22,10 +25,11 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.types import ExecutionContext
 
 from tribe_service.config import Settings
-from tribe_service.graphql.errors import DatabaseErrors, is_unexpected, mask_unexpected_errors
+from tribe_service.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_unexpected
 from tribe_service.graphql.queries.feed import FeedQuery
 from tribe_service.graphql.queries.health import HealthQuery
 from tribe_service.graphql.queries.projects import ProjectQuery
@@ -47,6 +51,16 @@ DOCUMENT_CACHE_SIZE = 256
 class Query(HealthQuery, UserQuery, ProjectQuery, TribeQuery, FeedQuery, SkillQuery):
     """The root query type: every read the API offers."""
 
+
+# Strawberry's DateTime, described for codegen users: same parsing and serialisation.
+DATE_TIME = dataclasses.replace(
+    DateTimeDefinition,
+    description=(
+        "An ISO 8601 date and time with its UTC offset, e.g. `2026-11-26T15:06:12.336323+00:00` "
+        "(microseconds only when not zero). Map it to `string` in codegen; `new Date(value)` "
+        "parses it."
+    ),
+)
 
 ExtensionFactory = Callable[[], SchemaExtension]
 
@@ -72,9 +86,9 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
         ReadFromReplicas,
     ]
     if settings.is_production:
-        extensions += [DisableIntrospection, mask_unexpected_errors]
+        extensions += [DisableIntrospection, MaskUnexpectedErrors]
     # Listed last so it runs first when the operation ends, before any masking.
-    extensions.append(DatabaseErrors)
+    extensions.append(ErrorCodes)
     return extensions
 
 
@@ -95,5 +109,12 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return TribeSchema(
         query=Query,
         extensions=build_extensions(settings),
-        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+        config=StrawberryConfig(
+            disable_field_suggestions=settings.is_production, scalar_map={datetime: DATE_TIME}
+        ),
     )
+
+
+schema = build_schema(Settings())
+"""The schema with default settings: its SDL is every environment's (``just schema`` writes it
+to ``schema.graphql``; ``strawberry export-schema tribe_service.graphql.schema:schema``)."""

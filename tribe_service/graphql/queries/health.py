@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from tribe_service.graphql.context import Context
+from tribe_service.graphql.context import Info
 
 
 @strawberry.type
@@ -12,7 +12,7 @@ class HealthQuery:
     """Liveness of the API and its database."""
 
     @strawberry.field(description='"ok" when the database answers `SELECT 1`.')
-    async def health(self, info: strawberry.Info[Context, None]) -> str:
+    async def health(self, info: Info) -> str | None:
         """Run ``SELECT 1`` through the pool; a dead database is a clear GraphQL error."""
         await info.context.engine.ping()
         return "ok"

@@ -6,15 +6,14 @@ from typing import Any
 
 import strawberry
 
-from tribe_service.graphql.context import Context
-from tribe_service.graphql.loaders import PROJECT_COLUMNS
+from tribe_service.graphql.context import Info
+from tribe_service.graphql.loaders import PROJECT_COLUMNS, Relation
 from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, Connection
-from tribe_service.graphql.queries.newest_first import newest_first_key, newest_first_page
+from tribe_service.graphql.queries.newest_first import newest_first_connection
 from tribe_service.graphql.types.enums import ProjectStatus
 from tribe_service.graphql.types.project import ProjectType
 from tribe_service.tables import Project
 
-Info = strawberry.Info[Context, None]
 CURSOR_KIND = "projects"
 
 
@@ -25,7 +24,7 @@ class ProjectQuery:
     @strawberry.field(description="The project with this id, if any.")
     async def project(self, info: Info, id: strawberry.ID) -> ProjectType | None:
         """One project by id."""
-        row = await info.context.loaders.projects("query.project").load(str(id))
+        row = await info.context.loaders.projects(Relation.QUERY_PROJECT).load(str(id))
         return ProjectType.from_row(row) if row else None
 
     @strawberry.field(description="Projects, newest first.")
@@ -34,12 +33,15 @@ class ProjectQuery:
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         status: ProjectStatus | None = None,
-    ) -> Connection[ProjectType]:
+    ) -> Connection[ProjectType] | None:
         """A page of projects, optionally filtered by status."""
         where: list[Any] = [] if status is None else [Project.status == status.value]
-        rows = await newest_first_page(
-            Project, PROJECT_COLUMNS, *where, first=first, after=after, kind=CURSOR_KIND
-        )
-        return Connection[ProjectType].from_rows(
-            rows, first, CURSOR_KIND, newest_first_key, ProjectType.from_row
+        return await newest_first_connection(
+            Project,
+            PROJECT_COLUMNS,
+            *where,
+            first=first,
+            after=after,
+            kind=CURSOR_KIND,
+            to_node=ProjectType.from_row,
         )

@@ -17,7 +17,7 @@ class SkillQuery:
     """The skill taxonomy."""
 
     @strawberry.field(description="Skills by category, then name; optionally one category.")
-    async def skills(self, category: SkillCategory | None = None) -> list[SkillType]:
+    async def skills(self, category: SkillCategory | None = None) -> list[SkillType] | None:
         """The whole taxonomy (it is small), or one category of it."""
         where: list[Any] = [] if category is None else [Skill.category == category.value]
         rows = await select_rows(

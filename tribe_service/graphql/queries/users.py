@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import strawberry
 from piccolo.columns.combination import WhereRaw
 
-from tribe_service.graphql.loaders import USER_COLUMNS, asc, desc, select_rows
+from tribe_service.graphql.loaders import USER_COLUMNS, asc, count_rows, desc, select_rows
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
@@ -40,7 +41,7 @@ class UserQuery:
         after: str | None = None,
         role: UserRole | None = None,
         availability: AvailabilityStatus | None = None,
-    ) -> Connection[UserType]:
+    ) -> Connection[UserType] | None:
         """A page of builders, optionally filtered by role and availability."""
         check_page_size(first)
         where: list[Any] = []
@@ -48,6 +49,7 @@ class UserQuery:
             where.append(User.primary_role == role.value)
         if availability is not None:
             where.append(User.availability_status == availability.value)
+        filters = list(where)
         if after is not None:
             score, user_id = decode_cursor(after, CURSOR_KIND, (float, str))
             # `score <=` bounds the index range; the rest breaks ties on id.
@@ -69,4 +71,5 @@ class UserQuery:
             CURSOR_KIND,
             sort_key=lambda row: (row["builder_score"], row["id"]),
             to_node=UserType.from_row,
+            count_all=partial(count_rows, User, *filters),
         )

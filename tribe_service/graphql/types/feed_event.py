@@ -6,18 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any, Self
 
 import strawberry
-from strawberry.scalars import JSON
 
-from tribe_service.graphql.context import Context
+from tribe_service.graphql.context import Info
+from tribe_service.graphql.loaders import Relation
 from tribe_service.graphql.types.enums import EventType
+from tribe_service.graphql.types.json_objects import FeedEventMetadata, from_json
 from tribe_service.graphql.types.project import ProjectType
 from tribe_service.graphql.types.tribe import TribeType
 from tribe_service.graphql.types.user import UserType, load_user
-
-Info = strawberry.Info[Context, None]
-
-# Actors and user targets are siblings on the same node: one batch serves both.
-FEED_PEOPLE = "feed_event.people"
 
 FeedTarget = Annotated[
     ProjectType | TribeType | UserType,
@@ -33,27 +29,27 @@ class FeedEventType:
     event_type: EventType
     target_type: str
     target_id: str
-    metadata: JSON
+    metadata: FeedEventMetadata
     created_at: datetime
     actor_id: strawberry.Private[str]
 
     @strawberry.field(description="The builder who did it.")
     async def actor(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.actor_id, FEED_PEOPLE)
+        return await load_user(info, self.actor_id, Relation.FEED_PEOPLE)
 
     @strawberry.field(description="The project, tribe or builder it was done to (null if gone).")
     async def target(self, info: Info) -> FeedTarget | None:
         """Loaded through the same per-request loaders as every other relation."""
         loaders = info.context.loaders
         if self.target_type == "project":
-            row = await loaders.projects("feed_event.target").load(self.target_id)
+            row = await loaders.projects(Relation.FEED_TARGET).load(self.target_id)
             return ProjectType.from_row(row) if row else None
         if self.target_type == "tribe":
-            row = await loaders.tribes("feed_event.target").load(self.target_id)
+            row = await loaders.tribes(Relation.FEED_TARGET).load(self.target_id)
             return TribeType.from_row(row) if row else None
         if self.target_type == "user":
-            row = await loaders.users(FEED_PEOPLE).load(self.target_id)
+            row = await loaders.users(Relation.FEED_PEOPLE).load(self.target_id)
             return UserType.from_row(row) if row else None
         return None
 
@@ -65,7 +61,7 @@ class FeedEventType:
             event_type=EventType(row["event_type"]),
             target_type=row["target_type"],
             target_id=row["target_id"],
-            metadata=row["metadata"],
+            metadata=from_json(FeedEventMetadata, row["metadata"]),
             created_at=row["created_at"],
             actor_id=row["actor_id"],
         )

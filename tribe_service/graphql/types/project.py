@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import strawberry
-from strawberry.scalars import JSON
 
-from tribe_service.graphql.context import Context
+from tribe_service.graphql.context import Info
+from tribe_service.graphql.loaders import Relation
+from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, check_page_size
 from tribe_service.graphql.types.enums import CollaboratorStatus, ProjectStatus
-from tribe_service.graphql.types.user import UserType, load_user
-
-Info = strawberry.Info[Context, None]
+from tribe_service.graphql.types.json_objects import ImpactMetrics, ProjectLinks, from_json
+from tribe_service.graphql.types.user import NESTED_FIRST, UserType, load_user
 
 
 @strawberry.type(name="Collaborator", description="A builder collaborating on a project.")
 class CollaboratorType:
-    """A row of ``project_collaborators``."""
+    """A row of ``project_collaborators``, seen from the project."""
 
     role: str | None
     status: CollaboratorStatus
@@ -28,7 +28,7 @@ class CollaboratorType:
     @strawberry.field(description="The collaborating builder.")
     async def user(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.user_id, "collaborator.user")
+        return await load_user(info, self.user_id, Relation.COLLABORATOR_USER)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
@@ -42,6 +42,40 @@ class CollaboratorType:
         )
 
 
+@strawberry.type(
+    name="Collaboration", description="A project a builder works on without owning it."
+)
+class CollaborationType:
+    """A row of ``project_collaborators``, seen from the builder."""
+
+    role: str | None
+    status: CollaboratorStatus
+    invited_at: datetime
+    confirmed_at: datetime | None
+    project_id: strawberry.Private[str]
+
+    @strawberry.field(description="The project.")
+    async def project(self, info: Info) -> ProjectType:
+        """Loaded in one batch per request level."""
+        row = await info.context.loaders.projects(Relation.COLLABORATION_PROJECT).load(
+            self.project_id
+        )
+        if row is None:  # only if the row vanished mid-request
+            raise LookupError(f"project {self.project_id} not found")
+        return ProjectType.from_row(row)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        """Wrap a ``project_collaborators`` row."""
+        return cls(
+            role=row["role"],
+            status=CollaboratorStatus(row["status"]),
+            invited_at=row["invited_at"],
+            confirmed_at=row["confirmed_at"],
+            project_id=row["project_id"],
+        )
+
+
 @strawberry.type(name="Project", description="Something a builder shipped or is building.")
 class ProjectType:
     """A row of ``projects``."""
@@ -52,9 +86,9 @@ class ProjectType:
     status: ProjectStatus
     role: str | None
     thumbnail_url: str | None
-    links: JSON
-    tech_stack: JSON
-    impact_metrics: JSON
+    links: ProjectLinks
+    tech_stack: list[str] = strawberry.field(description="Technologies, in the owner's order.")
+    impact_metrics: ImpactMetrics
     github_repo_full_name: str | None
     github_stars: int | None
     created_at: datetime
@@ -64,13 +98,24 @@ class ProjectType:
     @strawberry.field(description="The builder who owns the project.")
     async def owner(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.owner_id, "project.owner")
+        return await load_user(info, self.owner_id, Relation.PROJECT_OWNER)
 
-    @strawberry.field(description="Everyone invited to collaborate, in invitation order.")
-    async def collaborators(self, info: Info) -> list[CollaboratorType]:
-        """Loaded in one batch per request level."""
-        rows = await info.context.loaders.collaborators_by_project.load(str(self.id))
-        return [CollaboratorType.from_row(row) for row in rows]
+    @strawberry.field(
+        description=(
+            "Builders invited to collaborate, in invitation order. `status` defaults to "
+            "CONFIRMED; pass null for every status."
+        )
+    )
+    async def collaborators(
+        self,
+        info: Info,
+        status: CollaboratorStatus | None = CollaboratorStatus.CONFIRMED,
+        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
+    ) -> list[CollaboratorType]:
+        """Loaded in one batch per request level and status."""
+        check_page_size(first)
+        rows = await info.context.loaders.collaborators_by_project(status).load(str(self.id))
+        return [CollaboratorType.from_row(row) for row in rows[:first]]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
@@ -82,9 +127,9 @@ class ProjectType:
             status=ProjectStatus(row["status"]),
             role=row["role"],
             thumbnail_url=row["thumbnail_url"],
-            links=row["links"],
-            tech_stack=row["tech_stack"],
-            impact_metrics=row["impact_metrics"],
+            links=from_json(ProjectLinks, row["links"]),
+            tech_stack=list(row["tech_stack"] or []),
+            impact_metrics=from_json(ImpactMetrics, row["impact_metrics"]),
             github_repo_full_name=row["github_repo_full_name"],
             github_stars=row["github_stars"],
             created_at=row["created_at"],

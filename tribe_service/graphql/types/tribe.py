@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import strawberry
-from strawberry.scalars import JSON
 
-from tribe_service.graphql.context import Context
+from tribe_service.graphql.context import Info
+from tribe_service.graphql.loaders import Relation
+from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, check_page_size
 from tribe_service.graphql.types.enums import MemberRole, MemberStatus, TribeStatus
-from tribe_service.graphql.types.user import UserType, load_user
-
-Info = strawberry.Info[Context, None]
+from tribe_service.graphql.types.user import NESTED_FIRST, UserType, load_user
 
 
 @strawberry.type(name="TribeMember", description="A builder's membership of a tribe.")
@@ -27,7 +26,7 @@ class TribeMemberType:
     @strawberry.field(description="The member.")
     async def user(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.user_id, "tribe_member.user")
+        return await load_user(info, self.user_id, Relation.TRIBE_MEMBER_USER)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
@@ -46,7 +45,7 @@ class OpenRoleType:
 
     id: strawberry.ID
     title: str
-    skills_needed: JSON
+    skills_needed: list[str] = strawberry.field(description="Skill names, most important first.")
     filled: bool
 
     @classmethod
@@ -55,7 +54,7 @@ class OpenRoleType:
         return cls(
             id=strawberry.ID(row["id"]),
             title=row["title"],
-            skills_needed=row["skills_needed"],
+            skills_needed=list(row["skills_needed"] or []),
             filled=row["filled"],
         )
 
@@ -76,19 +75,35 @@ class TribeType:
     @strawberry.field(description="The builder who owns the tribe.")
     async def owner(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
-        return await load_user(info, self.owner_id, "tribe.owner")
+        return await load_user(info, self.owner_id, Relation.TRIBE_OWNER)
 
-    @strawberry.field(description="Memberships of every status: owners first.")
-    async def members(self, info: Info) -> list[TribeMemberType]:
-        """Loaded in one batch per request level."""
-        rows = await info.context.loaders.members_by_tribe.load(str(self.id))
-        return [TribeMemberType.from_row(row) for row in rows]
+    @strawberry.field(
+        description=(
+            "Memberships, owners first, then by request time. `status` defaults to ACTIVE; "
+            "pass null for every status (pending, rejected, left and removed too)."
+        )
+    )
+    async def members(
+        self,
+        info: Info,
+        status: MemberStatus | None = MemberStatus.ACTIVE,
+        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
+    ) -> list[TribeMemberType]:
+        """Loaded in one batch per request level and status."""
+        check_page_size(first)
+        rows = await info.context.loaders.members_by_tribe(status).load(str(self.id))
+        return [TribeMemberType.from_row(row) for row in rows[:first]]
 
     @strawberry.field(description="Roles the tribe is looking for, by title.")
-    async def open_roles(self, info: Info) -> list[OpenRoleType]:
+    async def open_roles(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
+    ) -> list[OpenRoleType]:
         """Loaded in one batch per request level."""
+        check_page_size(first)
         rows = await info.context.loaders.open_roles_by_tribe.load(str(self.id))
-        return [OpenRoleType.from_row(row) for row in rows]
+        return [OpenRoleType.from_row(row) for row in rows[:first]]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:

@@ -6,17 +6,23 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
-from strawberry.scalars import JSON
 
-from tribe_service.graphql.context import Context
-from tribe_service.graphql.types.enums import AvailabilityStatus, UserRole
+from tribe_service.graphql.context import Info
+from tribe_service.graphql.loaders import Relation
+from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, Connection, check_page_size
+from tribe_service.graphql.types.enums import AvailabilityStatus, CollaboratorStatus, UserRole
+from tribe_service.graphql.types.json_objects import ContactLinks, from_json
 from tribe_service.graphql.types.skill import SkillType
 
 if TYPE_CHECKING:
-    from tribe_service.graphql.types.project import ProjectType
+    from tribe_service.graphql.types.feed_event import FeedEventType
+    from tribe_service.graphql.types.project import CollaborationType, ProjectType
     from tribe_service.graphql.types.tribe import TribeType
 
-Info = strawberry.Info[Context, None]
+PROJECT_MODULE = "tribe_service.graphql.types.project"
+TRIBE_MODULE = "tribe_service.graphql.types.tribe"
+FEED_EVENT_MODULE = "tribe_service.graphql.types.feed_event"
+NESTED_FIRST = f"How many to return: 1 to 100, default {DEFAULT_PAGE_SIZE}."
 
 
 @strawberry.type(name="User", description="A builder.")
@@ -33,7 +39,7 @@ class UserType:
     availability_status: AvailabilityStatus
     builder_score: float
     bio: str | None
-    contact_links: JSON
+    contact_links: ContactLinks
     github_username: str | None
     onboarding_completed: bool
     created_at: datetime
@@ -50,25 +56,61 @@ class UserType:
         rows = await info.context.loaders.skills_by_user.load(self.id)
         return [SkillType.from_row(row) for row in rows]
 
-    @strawberry.field(description="Projects this builder owns, newest first.")
+    @strawberry.field(
+        description="Projects this builder owns, newest first (see `collaborations` for the rest)."
+    )
     async def projects(
-        self, info: Info
-    ) -> list[Annotated[ProjectType, strawberry.lazy("tribe_service.graphql.types.project")]]:
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
+    ) -> list[Annotated[ProjectType, strawberry.lazy(PROJECT_MODULE)]]:
         """Loaded in one batch per request level."""
         from tribe_service.graphql.types.project import ProjectType
 
+        check_page_size(first)
         rows = await info.context.loaders.projects_by_owner.load(self.id)
-        return [ProjectType.from_row(row) for row in rows]
+        return [ProjectType.from_row(row) for row in rows[:first]]
+
+    @strawberry.field(
+        description=(
+            "Projects this builder collaborates on but does not own, newest invitation first. "
+            "`status` defaults to CONFIRMED; pass null for every status."
+        )
+    )
+    async def collaborations(
+        self,
+        info: Info,
+        status: CollaboratorStatus | None = CollaboratorStatus.CONFIRMED,
+        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
+    ) -> list[Annotated[CollaborationType, strawberry.lazy(PROJECT_MODULE)]]:
+        """Loaded in one batch per request level and status."""
+        from tribe_service.graphql.types.project import CollaborationType
+
+        check_page_size(first)
+        rows = await info.context.loaders.collaborations_by_user(status).load(self.id)
+        return [CollaborationType.from_row(row) for row in rows[:first]]
 
     @strawberry.field(description="Tribes this builder is an active member of, by name.")
     async def tribes(
-        self, info: Info
-    ) -> list[Annotated[TribeType, strawberry.lazy("tribe_service.graphql.types.tribe")]]:
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
+    ) -> list[Annotated[TribeType, strawberry.lazy(TRIBE_MODULE)]]:
         """Loaded in one batch per request level."""
         from tribe_service.graphql.types.tribe import TribeType
 
+        check_page_size(first)
         rows = await info.context.loaders.tribes_by_member.load(self.id)
-        return [TribeType.from_row(row) for row in rows]
+        return [TribeType.from_row(row) for row in rows[:first]]
+
+    @strawberry.field(description="What this builder did, newest first: their feed events.")
+    async def activity(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[Annotated[FeedEventType, strawberry.lazy(FEED_EVENT_MODULE)]]:
+        """A page of the builder's events; one statement for every builder of a page."""
+        from tribe_service.graphql.queries.feed import activity_page
+
+        return await activity_page(info, self.id, first, after)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
@@ -85,7 +127,7 @@ class UserType:
             availability_status=AvailabilityStatus(row["availability_status"]),
             builder_score=row["builder_score"],
             bio=row["bio"],
-            contact_links=row["contact_links"],
+            contact_links=from_json(ContactLinks, row["contact_links"]),
             github_username=row["github_username"],
             onboarding_completed=row["onboarding_completed"],
             created_at=row["created_at"],
@@ -93,7 +135,7 @@ class UserType:
         )
 
 
-async def load_user(info: Info, user_id: str, relation: str) -> UserType:
+async def load_user(info: Info, user_id: str, relation: Relation) -> UserType:
     """The user ``user_id`` (a foreign key, so it exists), batched with ``relation``'s loads."""
     row = await info.context.loaders.users(relation).load(user_id)
     if row is None:  # only if the row vanished mid-request
