@@ -22,11 +22,9 @@ import contextlib
 import os
 import platform
 import re
-import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +34,7 @@ from benchmarks.load import HttpRequest, LoadResult, run_async, run_load
 from benchmarks.scenarios import DatabaseShape, fetch_shape, scenario_request
 from benchmarks.server import ServerProcess, StopOnSignal, uvicorn_server
 from tribe_service.config import DatabasePooler
-from tribe_service.embedded_postgres import DEFAULT_DATA_DIR, EmbeddedPostgres, EmbeddedReplica
+from tribe_service.embedded_postgres import DEFAULT_DATA_DIR, EmbeddedPostgres, temporary_server
 from tribe_service.engine import connection_config
 from tribe_service.pgbouncer import LocalPgBouncer, pgbouncer_binary
 
@@ -154,23 +152,10 @@ def database_of(url: str) -> str:
     return url.rsplit("/", 1)[-1].split("?", 1)[0]
 
 
-@contextlib.contextmanager
-def running_replica(primary: EmbeddedPostgres) -> Iterator[EmbeddedReplica]:
-    """A fresh streaming replica of ``primary`` in a temporary directory."""
-    directory = Path(tempfile.mkdtemp(prefix="bench-replica-"))
-    replica = EmbeddedReplica(directory / "replica", primary=primary)
-    try:
-        replica.start()
-        yield replica
-    finally:
-        replica.stop()
-        shutil.rmtree(directory, ignore_errors=True)
-
-
 def measure_deployment(
     deployment: Deployment,
     args: argparse.Namespace,
-    servers: tuple[EmbeddedPostgres, EmbeddedReplica, LocalPgBouncer | None],
+    servers: tuple[EmbeddedPostgres, EmbeddedPostgres, LocalPgBouncer | None],
     request: HttpRequest,
 ) -> Row:
     """Start the app instances for ``deployment``, warm up, load, count connections."""
@@ -327,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     shape = run_async(fetch_shape(args.database_url))
     request = scenario_request("landing", shape)
     with StopOnSignal(), contextlib.ExitStack() as stack:
-        replica = stack.enter_context(running_replica(primary))
+        replica = stack.enter_context(temporary_server("bench-replica-", replica_of=primary))
         bouncer = None
         if pgbouncer_binary() is not None:
             assert primary.port is not None

@@ -32,7 +32,8 @@ import httpx
 import pytest
 
 if TYPE_CHECKING:
-    from tribe_service.embedded_postgres import EmbeddedPostgres, EmbeddedReplica
+    from benchmarks.server import ServerProcess
+    from tribe_service.embedded_postgres import EmbeddedPostgres
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -201,24 +202,6 @@ async def seeded(engine: object) -> None:
 
 
 @contextlib.contextmanager
-def embedded_server(prefix: str = "tribe-server-") -> Iterator[EmbeddedPostgres]:
-    """A new embedded PostgreSQL in a temporary directory, stopped and deleted after.
-
-    For tests that stop and start their server (outages), which must not be the session's.
-    """
-    from tribe_service.embedded_postgres import EmbeddedPostgres
-
-    directory = Path(tempfile.mkdtemp(prefix=prefix))
-    server = EmbeddedPostgres(directory / "postgres")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-@contextlib.contextmanager
 def seeded_database(server_url: str) -> Iterator[str]:
     """A scratch database on ``server_url``, migrated and seeded by the CLI, dropped after."""
     with scratch_database(server_url) as url:
@@ -237,7 +220,9 @@ def database_name(url: str) -> str:
 @pytest.fixture(scope="session")
 def primary() -> Iterator[EmbeddedPostgres]:
     """An embedded server of its own, for tests that replicate it or stop it (with PgBouncer)."""
-    with embedded_server("tribe-primary-") as server:
+    from tribe_service.embedded_postgres import temporary_server
+
+    with temporary_server("tribe-primary-") as server:
         yield server
 
 
@@ -249,15 +234,17 @@ def primary_database(primary: EmbeddedPostgres) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def replica(primary: EmbeddedPostgres, primary_database: str) -> Iterator[EmbeddedReplica]:
+def replica(primary: EmbeddedPostgres, primary_database: str) -> Iterator[EmbeddedPostgres]:
     """A real streaming replica of :func:`primary`, logging every statement; stopped after."""
-    from tribe_service.embedded_postgres import EmbeddedReplica
+    from tribe_service.embedded_postgres import temporary_server
 
-    directory = Path(tempfile.mkdtemp(prefix="tribe-replica-"))
-    replica = EmbeddedReplica(directory / "replica", primary=primary, log_statements=True)
-    try:
-        replica.start()
+    with temporary_server("tribe-replica-", replica_of=primary, log_statements=True) as replica:
         yield replica
-    finally:
-        replica.stop()
-        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+async def served_client(app_server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the module's ``app_server`` (the app in its own process)."""
+    base_url = f"http://127.0.0.1:{app_server.port}"
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        yield client

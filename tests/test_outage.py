@@ -12,10 +12,9 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import embedded_server
 from tribe_service.app import create_app
 from tribe_service.config import load_settings
-from tribe_service.embedded_postgres import EmbeddedPostgres
+from tribe_service.embedded_postgres import EmbeddedPostgres, temporary_server
 from tribe_service.engine import build_engine, is_database_unavailable
 from tribe_service.graphql.errors import DATABASE_UNAVAILABLE_MESSAGE
 
@@ -24,7 +23,7 @@ HEALTH = {"query": "{ health }"}
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[EmbeddedPostgres]:
-    with embedded_server("tribe-outage-") as server:
+    with temporary_server("tribe-outage-") as server:
         yield server
 
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import asyncpg
-import httpx
 import pytest
 
 from benchmarks.load import HttpRequest, run_load
@@ -62,13 +61,6 @@ def app_server(bounced_url: str) -> Iterator[ServerProcess]:
     env = {"DATABASE_URL": bounced_url, "DATABASE_POOLER": "pgbouncer", "ENVIRONMENT": "test"}
     with uvicorn_server("tribe_service.app:app", workers=1, env=env, name="pgbouncer") as server:
         yield server
-
-
-@pytest.fixture
-async def client(app_server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    base_url = f"http://127.0.0.1:{app_server.port}"
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
-        yield client
 
 
 async def prepared_statement_errors(url: str, pooler: DatabasePooler) -> list[str]:
@@ -120,7 +112,9 @@ async def test_landing_page_through_pgbouncer_under_concurrency(
     assert 1 <= int(sessions) <= SERVER_POOL_SIZE  # the app's 10-connection pool shares 2
 
 
-async def test_admin_logs_in_and_edits_through_pgbouncer(client, bounced_url, primary_database):
+async def test_admin_logs_in_and_edits_through_pgbouncer(
+    served_client, bounced_url, primary_database
+):
     username, password = f"admin_{secrets.token_hex(4)}", secrets.token_urlsafe(16)
     created = run_cli(
         "piccolo",
@@ -135,44 +129,44 @@ async def test_admin_logs_in_and_edits_through_pgbouncer(client, bounced_url, pr
         env={"DATABASE_URL": bounced_url, "DATABASE_POOLER": "pgbouncer"},
     )
     assert created.returncode == 0, created.stderr
-    response = await login(client, username, password)
+    response = await login(served_client, username, password)
     assert response.status_code == 200, response.text
 
-    maya = (await graphql_data(client, USER_QUERY, {"u": "mayachen"}))["user"]
+    maya = (await graphql_data(served_client, USER_QUERY, {"u": "mayachen"}))["user"]
     url = f"/admin/api/tables/users/{maya['id']}/"
-    detail = await client.get(url)
+    detail = await served_client.get(url)
     assert detail.status_code == 200, detail.text
-    edited = await client.patch(
-        url, json={"headline": "Edited through PgBouncer"}, headers=csrf(client)
+    edited = await served_client.patch(
+        url, json={"headline": "Edited through PgBouncer"}, headers=csrf(served_client)
     )
     try:
         assert edited.status_code == 200, edited.text
-        after = await graphql_data(client, USER_QUERY, {"u": "mayachen"})
+        after = await graphql_data(served_client, USER_QUERY, {"u": "mayachen"})
         assert after["user"]["headline"] == "Edited through PgBouncer"
     finally:
-        restored = await client.patch(
-            url, json={"headline": maya["headline"]}, headers=csrf(client)
+        restored = await served_client.patch(
+            url, json={"headline": maya["headline"]}, headers=csrf(served_client)
         )
         assert restored.status_code == 200, restored.text
 
 
-async def test_outage_behind_pgbouncer_is_a_clear_error_and_recovers(client, primary):
-    assert await graphql_data(client, "{ health }") == {"health": "ok"}
+async def test_outage_behind_pgbouncer_is_a_clear_error_and_recovers(served_client, primary):
+    assert await graphql_data(served_client, "{ health }") == {"health": "ok"}
     primary.stop()
     try:
         for _ in range(3):
-            body = await graphql(client, "{ health }")
+            body = await graphql(served_client, "{ health }")
             assert body["data"] == {"health": None}  # root fields are nullable
             [error] = body["errors"]
             assert error["message"] == DATABASE_UNAVAILABLE_MESSAGE
             assert error["extensions"] == {"code": "DATABASE_UNAVAILABLE"}
-        assert (await client.get("/healthz")).status_code == 503
+        assert (await served_client.get("/healthz")).status_code == 503
     finally:
         primary.start()
 
     async with asyncio.timeout(15):  # PgBouncer retries its server login every second
-        while (await client.get("/healthz")).status_code != 200:  # noqa: ASYNC110 - polls a server
+        while (await served_client.get("/healthz")).status_code != 200:  # noqa: ASYNC110 - polls a server
             await asyncio.sleep(0.2)
-    assert await graphql_data(client, "{ health }") == {"health": "ok"}
-    body = await graphql(client, LANDING_PAGE_QUERY, {"first": 20})
+    assert await graphql_data(served_client, "{ health }") == {"health": "ok"}
+    body = await graphql(served_client, LANDING_PAGE_QUERY, {"first": 20})
     assert "errors" not in body

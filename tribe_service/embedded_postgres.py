@@ -24,6 +24,7 @@ unprivileged user ``pgserver`` (created if missing).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -33,8 +34,10 @@ import subprocess
 import sys
 import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
     warnings.simplefilter("ignore")
@@ -107,6 +110,7 @@ class EmbeddedPostgres:
 
     data_dir: Path
     log_statements: bool = field(default=False, kw_only=True)
+    default_port: ClassVar[int | None] = DEFAULT_PORT
 
     @property
     def _state_file(self) -> Path:
@@ -158,7 +162,7 @@ class EmbeddedPostgres:
         self._state_file.write_text(json.dumps({"port": port}))
         options = f"-p {port} -h 127.0.0.1 -k {self.socket_dir}"
         if self.log_statements:
-            options += " -c log_statement=all"
+            options += " -c log_statement=all -c log_timezone=UTC"
         self._run(
             "pg_ctl",
             "start",
@@ -209,7 +213,7 @@ class EmbeddedPostgres:
     # -- internals ---------------------------------------------------------
 
     def _choose_port(self, preferred: int | None) -> int:
-        for candidate in (preferred, self.port, DEFAULT_PORT):
+        for candidate in (preferred, self.port, self.default_port):
             if candidate is not None and _port_is_free(candidate):
                 return candidate
         if preferred is not None:
@@ -283,6 +287,7 @@ class EmbeddedReplica(EmbeddedPostgres):
     """
 
     primary: EmbeddedPostgres = field(kw_only=True)
+    default_port: ClassVar[int | None] = None  # a free port, never the primary's default
 
     def _initdb(self) -> None:
         if not self.primary.is_running():
@@ -302,16 +307,32 @@ class EmbeddedReplica(EmbeddedPostgres):
             SUPERUSER,
         )
 
-    def _choose_port(self, preferred: int | None) -> int:
-        for candidate in (preferred, self.port):  # never the primary's default port
-            if candidate is not None and _port_is_free(candidate):
-                return candidate
-        if preferred is not None:
-            raise EmbeddedPostgresError(f"port {preferred} is already in use")
-        return free_port()
-
     def _provision(self) -> None:
         """Nothing to create: a standby is read-only and has the primary's objects."""
+
+
+@contextlib.contextmanager
+def temporary_server(
+    prefix: str, *, replica_of: EmbeddedPostgres | None = None, log_statements: bool = False
+) -> Iterator[EmbeddedPostgres]:
+    """A server (or a replica of ``replica_of``) in a new temporary directory, deleted after.
+
+    For tests and benchmarks that need a server of their own to stop, start or replicate.
+    """
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    server = (
+        EmbeddedPostgres(directory / "postgres", log_statements=log_statements)
+        if replica_of is None
+        else EmbeddedReplica(
+            directory / "replica", primary=replica_of, log_statements=log_statements
+        )
+    )
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
