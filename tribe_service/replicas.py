@@ -10,8 +10,9 @@ next good check brings the replica back.
 Lag is ``now() - pg_last_xact_replay_timestamp()`` while the replica has
 received WAL it has not replayed yet, and 0 when it has replayed all it
 received (an idle primary sends nothing, and the last replayed commit may be
-hours old). A replica that has replayed no transaction since it started counts
-from its start. A node that is not in recovery (promoted, or the primary itself)
+hours old). After a restart the replica replays its own WAL first, so its
+replay position may be ahead of what its receiver has received: that is 0 too.
+A replica that has replayed no transaction since it started counts from its start. A node that is not in recovery (promoted, or the primary itself)
 is kept out: its data may have diverged from the primary's.
 """
 
@@ -33,14 +34,13 @@ CHECK_TIMEOUT_SECONDS = 2.0
 
 LAG_SQL = """
 SELECT pg_is_in_recovery() AS in_recovery,
-       CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn()
+       CASE WHEN coalesce(pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn(), true)
             THEN 0.0
             ELSE (extract(epoch FROM now() - coalesce(
                 pg_last_xact_replay_timestamp(), pg_postmaster_start_time()
             )) * 1000)::float8
        END AS lag_ms
 """
-
 
 class ReplicaState(enum.StrEnum):
     """Why a replica does or does not serve reads."""
