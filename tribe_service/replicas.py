@@ -42,6 +42,7 @@ SELECT pg_is_in_recovery() AS in_recovery,
        END AS lag_ms
 """
 
+
 class ReplicaState(enum.StrEnum):
     """Why a replica does or does not serve reads."""
 

@@ -18,8 +18,10 @@ class ReadFromReplicas(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         """Route the statements of the execution phase when the operation is a query."""
         context = self.execution_context
-        if context.operation_type is not OperationType.QUERY:
+        # No engine: the schema runs outside the app (Schema.execute without a context).
+        engine = getattr(context.context, "engine", None)
+        if engine is None or context.operation_type is not OperationType.QUERY:
             yield
             return
-        with context.context.engine.reading():
+        with engine.reading():
             yield
