@@ -138,6 +138,16 @@ def database_url() -> str:
     return _database.url
 
 
+@pytest.fixture(scope="session")
+def live_server(database_url: str) -> Iterator[str]:
+    """``uvicorn tribe_service.app:app`` on a free port of 127.0.0.1 (for the browser tests)."""
+    from benchmarks.server import uvicorn_server
+
+    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "test"}
+    with uvicorn_server("tribe_service.app:app", workers=1, env=env) as server:
+        yield f"http://127.0.0.1:{server.port}"
+
+
 @contextlib.contextmanager
 def scratch_database(server_url: str | None = None) -> Iterator[str]:
     """A new, empty database on ``server_url`` (default: the session's server), dropped after."""

@@ -1,111 +1,24 @@
-"""A real headless Chromium logs in to /admin/ of a real uvicorn server.
-
-The browser is Debian's ``chromium`` driven by Selenium through Debian's
-``chromium-driver`` (nothing is downloaded). Without them the test is skipped,
-with the reason, unless ``REQUIRE_BROWSER=1`` (CI), where that is a failure.
-"""
+"""A real headless Chromium logs in to /admin/ of a real uvicorn server (see tests/browser.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import secrets
-import shutil
-import subprocess
-import sys
 import tempfile
-import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO
+from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from piccolo.apps.user.tables import BaseUser
 from piccolo_api.session_auth.tables import SessionsBase
 
-from tribe_service.embedded_postgres import free_port
+from tests.browser import WAIT_SECONDS, Browser, find_browser, start_chromium
 from tribe_service.tables import User
 from tribe_service.tables.user import EMBEDDING_DIMENSIONS
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
-CHROMEDRIVER_CANDIDATES = ("chromedriver", "/usr/lib/chromium/chromedriver")
-WAIT_SECONDS = 60  # generous: the suite may share the machine with other work
 EDITED_HEADLINE = "Edited in a real browser"
 
 pytestmark = pytest.mark.filterwarnings("ignore:If running sessions in production:UserWarning")
-
-
-@dataclass(frozen=True)
-class Browser:
-    chromium: str
-    chromedriver: str
-
-
-def find_browser() -> Browser:
-    """Chromium, its driver and Selenium, or skip (fail under REQUIRE_BROWSER=1)."""
-    chromium = next(filter(None, map(shutil.which, CHROMIUM_CANDIDATES)), None)
-    chromedriver = next(filter(None, map(shutil.which, CHROMEDRIVER_CANDIDATES)), None)
-    problem = None
-    if chromium is None:
-        problem = "no Chromium on this machine (apt-get install chromium)"
-    elif chromedriver is None:
-        problem = "no chromedriver on this machine (apt-get install chromium-driver)"
-    else:
-        try:
-            import selenium  # noqa: F401
-        except ImportError:
-            problem = "selenium is not installed (pip install -e '.[dev]')"
-    if problem is not None:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {problem}")
-        pytest.skip(problem)
-    assert chromium is not None and chromedriver is not None
-    return Browser(chromium=chromium, chromedriver=chromedriver)
-
-
-@pytest.fixture(scope="module")
-def server(database_url: str) -> Iterator[str]:
-    """The app served by uvicorn on a free port, against the session's test database."""
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "tribe_service.app:app", "--no-access-log"]
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env={**os.environ, "DATABASE_URL": database_url, "ENVIRONMENT": "test"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_health(process, base_url, log)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def wait_for_health(process: subprocess.Popen[bytes], base_url: str, log: IO[bytes]) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        if process.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"uvicorn exited early:\n{log.read().decode(errors='replace')}")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail("uvicorn did not answer /healthz in time")
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -126,30 +39,6 @@ async def admin_login(engine: object) -> AsyncIterator[tuple[str, str]]:
     finally:
         await SessionsBase.delete().where(SessionsBase.user_id == user.id)
         await BaseUser.delete().where(BaseUser.id == user.id)
-
-
-def start_chromium(browser: Browser, profile: str) -> object:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser.chromium
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(options=options, service=Service(browser.chromedriver))
 
 
 def browse_the_admin(
@@ -207,7 +96,7 @@ def browse_the_admin(
             driver.quit()
 
 
-async def test_chromium_logs_in_and_sees_maya_chen(server, seeded, admin_login):
+async def test_chromium_logs_in_and_sees_maya_chen(live_server, seeded, admin_login):
     browser = find_browser()
     maya = await User.objects().where(User.username == "mayachen").first()
     assert maya is not None
@@ -221,7 +110,7 @@ async def test_chromium_logs_in_and_sees_maya_chen(server, seeded, admin_login):
     )
     try:
         errors = await asyncio.to_thread(
-            browse_the_admin, browser, server, *admin_login, maya_id=maya.id
+            browse_the_admin, browser, live_server, *admin_login, maya_id=maya.id
         )
         assert errors == []
 

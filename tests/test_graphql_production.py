@@ -85,3 +85,13 @@ async def test_unexpected_errors_are_masked_in_production(environment, masked):
     assert ("secret" in error.message) is not masked
     expected = await schema.execute("{ expected }")
     assert expected.errors[0].message == "`first` must be between 1 and 100 (got 0)."
+
+
+async def test_graphiql_assets_are_not_served(production_client):
+    from tribe_service.graphiql import ASSETS_PATH, PACKAGES
+
+    react = PACKAGES[0]
+    response = await production_client.get(
+        f"{ASSETS_PATH}/{react.folder}/{react.vendored()[0].name}"
+    )
+    assert response.status_code == 404

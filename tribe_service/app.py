@@ -1,5 +1,5 @@
 """The Litestar application: GraphQL at ``/graphql``, Piccolo Admin at ``/admin/``,
-``/healthz`` for load balancers.
+``/healthz`` for load balancers, GraphiQL's own assets outside production.
 
 ``uvicorn tribe_service.app:app`` serves it; :func:`create_app` builds one for
 given settings (the tests use it).
@@ -13,7 +13,7 @@ from litestar import Litestar, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.handlers import asgi
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
-from litestar.types import Receive, Scope, Send
+from litestar.types import ControllerRouterHandler, Receive, Scope, Send
 from piccolo.engine import engine_finder
 from strawberry.asgi import GraphQL
 from strawberry.http.ides import GraphQL_IDE
@@ -22,6 +22,7 @@ from tribe_service.admin import MOUNT_PATH, AdminMount, build_admin
 from tribe_service.config import Settings, settings_or_exit
 from tribe_service.engine import TribeEngine, is_database_unavailable
 from tribe_service.garbage_collection import tune_for_serving
+from tribe_service.graphiql import graphiql_assets_router, graphiql_html
 from tribe_service.graphql.context import Context
 from tribe_service.graphql.schema import build_schema
 
@@ -33,6 +34,11 @@ class TribeGraphQL(GraphQL[Context, None]):
         ide: GraphQL_IDE | None = None if settings.is_production else "graphiql"
         super().__init__(build_schema(settings), graphql_ide=ide)
         self.engine = engine
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL loading the app's own assets, not a CDN's (it works offline)."""
+        return graphiql_html()
 
     async def get_context(self, request: Any, response: Any) -> Context:
         """A new context (and so new DataLoaders) for every request."""
@@ -80,8 +86,11 @@ def create_app(settings: Settings | None = None, engine: TribeEngine | None = No
             body["replicas_out"] = [n for n, status in replicas.items() if not status.serves_reads]
         return Response(body, status_code=status_code)
 
+    handlers: list[ControllerRouterHandler] = [graphql, admin, healthz]
+    if not settings.is_production:  # GraphiQL is off there
+        handlers.append(graphiql_assets_router())
     return Litestar(
-        route_handlers=[graphql, admin, healthz],
+        route_handlers=handlers,
         cors_config=CORSConfig(allow_origins=settings.allowed_origins, allow_credentials=True),
         on_startup=[engine.open_pool, tune_for_serving],
         on_shutdown=[engine.close_connection_pool],
