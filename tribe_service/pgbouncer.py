@@ -3,12 +3,14 @@
 It listens on 127.0.0.1 on its own port, forwards every database name to one
 PostgreSQL server, and authenticates the embedded server's ``tribe`` role with
 SCRAM. Like the embedded server, it runs as the unprivileged ``pgserver`` user
-when we are root (PgBouncer refuses root). Install it with
+when we are root (PgBouncer refuses root; its ``--user`` switches, so that the
+process we signal to stop is PgBouncer itself, not a ``runuser`` around it). Install it with
 ``apt-get install pgbouncer``; ``.ci/run`` does.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -22,7 +24,7 @@ from typing import Self
 from tribe_service.embedded_postgres import (
     PASSWORD,
     ROLE,
-    as_server_user,
+    SYSTEM_USER,
     free_port,
     give_to_server_user,
 )
@@ -75,8 +77,11 @@ class LocalPgBouncer:
         if binary is None:
             raise PgBouncerError("pgbouncer is not installed (apt-get install pgbouncer)")
         config = self._write_config()
+        command = [binary, str(config)]
+        if os.geteuid() == 0:  # PgBouncer switches user itself, so signals reach it directly
+            command[1:1] = ["--user", SYSTEM_USER]
         self._process = subprocess.Popen(
-            as_server_user([binary, str(config)]),
+            command,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
