@@ -28,15 +28,21 @@ dev: _venv
     exec {{ bin }}/uvicorn tribe_service.app:app --reload --reload-dir tribe_service \
         --host "$host" --port "$port"
 
-# Serve production-style: no reload, no migrations; honours HOST, PORT, WORKERS
+# Serve production-style: no reload, no migrations; honours HOST, PORT, WORKERS, GRACEFUL_SHUTDOWN_SECONDS
 serve: _venv
     #!/usr/bin/env bash
     set -euo pipefail
     # A plain assignment, so that set -e stops here if the URL cannot be had.
     url="$({{ just_executable() }} --quiet _database-url)"
     export DATABASE_URL="$url"
+    # SIGTERM: stop accepting, let in-flight requests finish for at most that long, then exit.
     exec {{ bin }}/uvicorn tribe_service.app:app --no-access-log \
-        --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}" --workers "${WORKERS:-1}"
+        --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}" --workers "${WORKERS:-1}" \
+        --timeout-graceful-shutdown "${GRACEFUL_SHUTDOWN_SECONDS:-10}"
+
+# Write the trusted-documents manifest of the TypeScript client's operations (TRUSTED_DOCUMENTS reads it)
+trusted-documents output="trusted-documents.json": _venv
+    {{ bin }}/python -m tribe_service.graphql.trusted_documents build --output "{{ output }}"
 
 # Start the embedded PostgreSQL 16 + pgvector (idempotent) and print its URL (--log-statements)
 db *args: _venv

@@ -51,6 +51,7 @@ from benchmarks.scenarios import (
     scenario_requests,
 )
 from benchmarks.server import (
+    NO_RATE_LIMIT,
     REPO_ROOT,
     VENV_BIN,
     ServerProcess,
@@ -722,7 +723,7 @@ def run_bench(args: argparse.Namespace) -> Report:
 
     requests = scenario_requests(shape)
     reference_request = HttpRequest.get(REFERENCE, f"/landing?first={PAGE_SIZE}")
-    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "production"}
+    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "production", **NO_RATE_LIMIT}
     landing_size = 0
     for workers in args.workers:
         landing_body = b""

@@ -22,7 +22,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 LOCALHOST = "127.0.0.1"
@@ -42,6 +42,7 @@ class HttpRequest:
     method: str
     path: str
     body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
     raw: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -50,11 +51,16 @@ class HttpRequest:
             f"Host: {LOCALHOST}",
             "Accept: application/json",
             "User-Agent: tribe-benchmarks",
+            *(f"{name}: {value}" for name, value in self.headers),
         ]
         if self.body or self.method in {"POST", "PUT", "PATCH"}:
             lines += ["Content-Type: application/json", f"Content-Length: {len(self.body)}"]
         head = "\r\n".join(lines).encode("ascii") + b"\r\n\r\n"
         object.__setattr__(self, "raw", head + self.body)
+
+    def forwarded_for(self, address: str) -> HttpRequest:
+        """This request as a trusted proxy would forward it from ``address``."""
+        return replace(self, headers=(*self.headers, ("X-Forwarded-For", address)))
 
     @classmethod
     def get(cls, name: str, path: str) -> HttpRequest:
@@ -241,13 +247,15 @@ async def run_load(
     record: bool = False,
     keep_bodies: bool = False,
     stop: asyncio.Event | None = None,
+    pause: float = 0.0,
 ) -> LoadResult:
     """``concurrency`` clients send requests back to back for ``duration`` seconds.
 
     Stops at the deadline, after ``max_requests`` or when ``stop`` is set,
     whichever comes first; a request still running then is awaited (up to
     ``request_timeout``). With ``record``, every request's :class:`Outcome` is
-    kept (with its body if ``keep_bodies``).
+    kept (with its body if ``keep_bodies``). ``pause``: each client's think time
+    between an answer and its next request (a person reading a page).
     """
     if concurrency < 1 or duration <= 0 or max_requests < 1:
         raise ValueError("concurrency, duration and max_requests must be positive")
@@ -292,6 +300,8 @@ async def run_load(
                     )
                 if not status:  # the server is not answering: do not spin
                     await asyncio.sleep(RECONNECT_PAUSE_SECONDS)
+                elif pause:
+                    await asyncio.sleep(pause)
         finally:
             connection.close()
 

@@ -19,6 +19,15 @@ Four checks, each bounded in requests and time, all on 127.0.0.1:
    server: no 5xx, and no unexpected error logged by the server.
 4. **memory**: the serving processes' RSS over 20,000 mixed requests stays
    within 10 % of its level after a warm-up.
+5. **abuse** (:mod:`benchmarks.abuse`): 8 normal clients read pages for 45 s
+   while attackers send issue 11's attacks (heavy queries, fragment bombs,
+   100 MB bodies, wrong admin logins), on a server with production defaults:
+   the normal clients see no error and a p99 under 250 ms; every attack is
+   refused with its code.
+
+Phases 1-4 measure capacity, not limits: their server has the per-client
+budget off (every request comes from 127.0.0.1) and a 60 s deadline (200
+clients queue for longer than the default 5 s). Phase 5 keeps the defaults.
 
 It prints a summary and writes ``docs/reliability.md``; exits 1 if a check fails.
 """
@@ -42,7 +51,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
+from benchmarks.abuse import NORMAL_PAUSE_SECONDS, run_abuse
 from benchmarks.load import (
+    LOCALHOST,
     HttpRequest,
     HttpResponse,
     LoadResult,
@@ -60,7 +71,13 @@ from benchmarks.scenarios import (
     fetch_shape,
     scenario_requests,
 )
-from benchmarks.server import REPO_ROOT, ServerProcess, StopOnSignal, uvicorn_server
+from benchmarks.server import (
+    NO_RATE_LIMIT,
+    REPO_ROOT,
+    ServerProcess,
+    StopOnSignal,
+    uvicorn_server,
+)
 from tribe_service.embedded_postgres import DEFAULT_DATA_DIR, EmbeddedPostgres
 from tribe_service.graphql.client_operations import BUILDER_PROFILE_QUERY, FEED_PAGE_QUERY
 
@@ -71,6 +88,16 @@ OUTAGE_ANSWER_LIMIT_SECONDS = 5.0
 RECOVERY_LIMIT_SECONDS = 5.0
 MEMORY_TOLERANCE = 0.10
 MAX_REQUESTS = 1_000_000  # a bound no phase reaches: they stop on time or on their own count
+ABUSE_P99_TARGET_MS = 250.0
+REFUSAL_LIMIT_SECONDS = 1.0
+# What each attack must get: its refusal code (or, for a valid but merged bomb
+# or an allowed page, data) and never a 5xx.
+ABUSE_ANSWERS = {
+    "heavy queries": {"200 QUERY_TOO_COMPLEX", "429 RATE_LIMITED", "200 data"},
+    "fragment bombs": {"200 QUERY_TOO_LARGE", "429 RATE_LIMITED"},
+    "100 MB bodies": {"HTTP 413 (announced)", "HTTP 413 (chunked)"},
+    "wrong admin logins": {"HTTP 401", "HTTP 429"},
+}
 
 BUILDERS_QUERY = """
 query Builders($first: Int!) {
@@ -164,6 +191,8 @@ def mixes(shape: DatabaseShape, profiles: Sequence[str]) -> dict[str, Mix]:
     return {
         "load": Mix([landing, *profile[:2], feed_first, deep, health, healthz, builders]),
         "outage": Mix([health, healthz, profile[0], feed_first, health, healthz, landing, deep]),
+        # What a visitor reads: the pages of the frontend at their default sizes.
+        "abuse": Mix([landing, profile[0], feed_first, builders, deep]),
         "memory": Mix(
             [
                 landing,
@@ -205,6 +234,60 @@ class Phase:
     def check(self, name: str, passed: bool | None, detail: str) -> None:
         """Record one check."""
         self.checks.append(Check(name, passed, detail))
+
+
+# -- phase 5: abuse -------------------------------------------------------------
+
+
+def phase_abuse(database_url: str, mix: Mix, workers: int, seconds: float) -> Phase:
+    """Normal clients under attack, on a server with production defaults (see the docstring)."""
+    phase = Phase(f"5. Under attack: 8 normal clients for {seconds:.0f} s")
+    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "production", "TRUSTED_PROXIES": LOCALHOST}
+    with uvicorn_server("tribe_service.app:app", workers=workers, env=env, name="abuse") as server:
+        result = run_async(run_abuse(server.port, mix.requests, seconds, classify))
+        server.check_alive()
+    normal, baseline = result.normal, result.baseline
+    p50, p99 = normal.percentile_ms(50), normal.percentile_ms(99)
+    phase.check(
+        "normal clients: no errors", normal.failed == 0, _problems(normal.problems) or "none"
+    )
+    phase.check(
+        f"normal clients: p99 under {ABUSE_P99_TARGET_MS:.0f} ms",
+        p99 < ABUSE_P99_TARGET_MS,
+        f"p50 {p50:,.0f} ms, p99 {p99:,.0f} ms over {normal.requests:,} pages "
+        f"(alone, before the attacks: p50 {baseline.percentile_ms(50):,.0f} ms, "
+        f"p99 {baseline.percentile_ms(99):,.0f} ms)",
+    )
+    for attack in result.attacks:
+        unexpected = set(attack.outcomes) - ABUSE_ANSWERS[attack.name]
+        slow = sum(1 for latency in attack.refusal_latencies if latency > REFUSAL_LIMIT_SECONDS)
+        phase.check(
+            f"{attack.name}: refused with a code, refusals within {REFUSAL_LIMIT_SECONDS:.0f} s",
+            bool(attack.outcomes) and not unexpected and slow == 0,
+            attack.summary()
+            + (f"; unexpected: {sorted(unexpected)}" if unexpected else "")
+            + (f"; {slow} slower than {REFUSAL_LIMIT_SECONDS:.0f} s" if slow else ""),
+        )
+    phase.lines += [
+        f"The same normal clients alone for 20 s first: {baseline.requests:,} pages, "
+        f"p50 {baseline.percentile_ms(50):,.0f} ms, p99 {baseline.percentile_ms(99):,.0f} ms, "
+        f"{baseline.failed} errors.",
+        "",
+        f"Normal clients: {normal.requests:,} pages ({', '.join(r.name for r in mix.requests)}), "
+        f"each client on its own address, one page about every "
+        f"{NORMAL_PAUSE_SECONDS:.0f} s: latency p50 {p50:,.0f} ms, p99 **{p99:,.0f} ms**, "
+        f"max {max(normal.latencies, default=math.nan) * 1000:,.0f} ms; "
+        f"{normal.failed} errors.",
+        "",
+        "Attackers, back to back, each from its own address:",
+        "",
+        *(f"- **{attack.name}**: {attack.summary()}" for attack in result.attacks),
+        "",
+        "Server: production defaults (cost limit, deadline, body limit, per-client budget, "
+        "admin lockout) with `TRUSTED_PROXIES=127.0.0.1`, so `X-Forwarded-For` names each "
+        "simulated client.",
+    ]
+    return phase
 
 
 # -- phase 1: load --------------------------------------------------------------
@@ -525,7 +608,8 @@ def phase_fuzz(database_url: str, examples: int, minimum: int, seed: int) -> Pha
 
     phase = Phase("3. schemathesis, GraphQL mode")
     stats = FuzzStats()
-    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "development"}
+    # Fuzzing sends ~1,200 queries from one address: the budget would refuse most.
+    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "development", **NO_RATE_LIMIT}
     with uvicorn_server("tribe_service.app:app", workers=1, env=env, name="fuzz") as server:
         log_before = traceback_count(server.log_tail(1_000_000))
         url = f"http://127.0.0.1:{server.port}/graphql"
@@ -714,7 +798,12 @@ def run_stress(args: argparse.Namespace) -> Report:
     )
     request_mixes = mixes(shape, profiles)
     app_url = with_application_name(database_url, APPLICATION_NAME)
-    env = {"DATABASE_URL": app_url, "ENVIRONMENT": "production"}
+    env = {
+        "DATABASE_URL": app_url,
+        "ENVIRONMENT": "production",
+        "OPERATION_TIMEOUT_SECONDS": "60",
+        **NO_RATE_LIMIT,
+    }
     if {"load", "outage", "memory"} & set(args.phases):
         with uvicorn_server("tribe_service.app:app", workers=args.workers, env=env) as server:
             if "load" in args.phases:
@@ -742,6 +831,11 @@ def run_stress(args: argparse.Namespace) -> Report:
                     )
                 )
             server.check_alive()
+    if "abuse" in args.phases:
+        say(f"abuse: 8 normal clients for {args.abuse_seconds:.0f} s under attack")
+        report.phases.append(
+            phase_abuse(app_url, request_mixes["abuse"], args.workers, args.abuse_seconds)
+        )
     if "fuzz" in args.phases:
         say(f"fuzz: schemathesis, at least {args.fuzz_minimum:,} queries")
         report.phases.append(
@@ -765,7 +859,7 @@ def say(message: str) -> None:
     print(f"[stress {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-PHASES = ("load", "outage", "fuzz", "memory")
+PHASES = ("load", "outage", "fuzz", "memory", "abuse")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -785,6 +879,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fuzz-minimum", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20261126)
     parser.add_argument("--memory-requests", type=int, default=20_000)
+    parser.add_argument("--abuse-seconds", type=float, default=45.0)
     parser.add_argument("--memory-warmup", type=int, default=2_000)
     parser.add_argument("--phases", nargs="+", choices=PHASES, default=list(PHASES))
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)

@@ -188,7 +188,10 @@ def app(engine: object) -> object:
     from tribe_service.app import create_app
     from tribe_service.config import load_settings
 
-    return create_app(load_settings(), engine)  # type: ignore[arg-type]
+    # Every in-process request comes from 127.0.0.1: the whole session would share
+    # one client's budget. The rate-limit tests build their own apps.
+    settings = load_settings({**os.environ, "RATE_LIMIT_POINTS_PER_MINUTE": "0"})
+    return create_app(settings, engine)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -119,3 +119,19 @@ def test_repr_masks_the_replica_passwords():
     settings = load_settings({"DATABASE_REPLICA_URLS": "postgresql://tribe:s3cret@replica/tribe"})
     assert "s3cret" not in repr(settings)
     assert "postgresql://tribe:***@replica/tribe" in repr(settings)
+
+
+def test_limits_have_defaults_and_refuse_nonsense():
+    from tribe_service.config import ConfigError, load_settings
+
+    settings = load_settings({})
+    assert (settings.max_query_cost, settings.max_body_bytes) == (10_000, 256 * 1024)
+    assert settings.operation_timeout_seconds == 5.0
+    for environ in (
+        {"MAX_QUERY_COST": "0"},
+        {"OPERATION_TIMEOUT_SECONDS": "-1"},
+        {"RATE_LIMIT_POINTS_PER_MINUTE": "-5"},
+        {"TRUSTED_PROXIES": "10.0.0.1, not-an-address"},
+    ):
+        with pytest.raises(ConfigError):
+            load_settings(environ)

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.usefixtures("seeded")
 
 @pytest.fixture
 async def production_client(engine, database_url):
-    settings = load_settings({"ENVIRONMENT": "production", "DATABASE_URL": database_url})
+    settings = load_settings(
+        {"ENVIRONMENT": "production", "DATABASE_URL": database_url, "ALLOWED_HOSTS": "testserver"}
+    )
     app = create_app(settings, engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

@@ -29,7 +29,9 @@ def server() -> Iterator[EmbeddedPostgres]:
 
 @pytest.fixture
 async def client(server: EmbeddedPostgres) -> AsyncIterator[httpx.AsyncClient]:
-    settings = load_settings({"DATABASE_URL": server.url(), "ENVIRONMENT": "production"})
+    settings = load_settings(
+        {"DATABASE_URL": server.url(), "ENVIRONMENT": "production", "ALLOWED_HOSTS": "testserver"}
+    )
     engine = build_engine(settings)
     await engine.open_pool()
     app = create_app(settings, engine)

@@ -39,6 +39,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tribe_service.admin_login import AdminUser, NoLimit
 from tribe_service.columns import TSVector, Vector
 from tribe_service.config import Environment, Settings, settings_or_exit
 from tribe_service.tables import (
@@ -141,10 +142,33 @@ def _refuse_put(piccolo_crud: PiccoloCRUD, request: Request) -> None:
     raise HTTPException(status_code=405, detail="Use PATCH to change a row.")
 
 
+def _refuse_write(piccolo_crud: PiccoloCRUD, request: Request) -> None:
+    """Rows of a read-only table are written by the app alone."""
+    raise HTTPException(status_code=405, detail="This table is read-only in the admin.")
+
+
+# Tables the admin shows but never writes: refresh tokens are minted and revoked by auth.
+READ_ONLY_TABLES: set[type[Table]] = {RefreshToken}
+_READ_ONLY = Validators(
+    post_single=[_refuse_write],
+    put_single=[_refuse_write],
+    patch_single=[_refuse_write],
+    delete_single=[_refuse_write],
+    delete_all=[_refuse_write],
+)
+
+
 def table_config(table: type[Table], menu_group: str) -> TableConfig:
-    """How one table appears in the admin, with its managed columns out of the way."""
+    """How one table appears in the admin, with its managed columns out of the way.
+
+    Managed columns are also ``secret`` (see :mod:`tribe_service.columns`), so the
+    admin's API leaves them out of every answer, not only its pages.
+    """
     hidden = managed_columns(table)
     visible = LIST_COLUMNS.get(table)
+    validators = Validators(put_single=[_refuse_put]) if hidden else None
+    if table in READ_ONLY_TABLES:
+        validators = _READ_ONLY
     return TableConfig(
         table_class=table,
         menu_group=menu_group,
@@ -152,7 +176,7 @@ def table_config(table: type[Table], menu_group: str) -> TableConfig:
         exclude_visible_columns=hidden if hidden and not visible else None,
         exclude_visible_filters=hidden or None,
         hooks=[_drop_managed_values(table), _clear_managed_values(table)] if hidden else None,
-        validators=Validators(put_single=[_refuse_put]) if hidden else None,
+        validators=validators,
     )
 
 
@@ -176,7 +200,8 @@ def build_admin(settings: Settings) -> ASGIApp:
         )
     return create_admin(
         tables=admin_table_configs(),
-        auth_table=BaseUser,
+        auth_table=AdminUser,
+        rate_limit_provider=NoLimit(),  # LoginThrottle counts failures instead
         production=settings.is_production,
         site_name=SITE_NAME,
         allowed_hosts=allowed_hosts,
@@ -198,14 +223,20 @@ class AdminMount:
     trailing-slash redirects) keep the prefix.
     """
 
-    def __init__(self, admin: ASGIApp, prefix: str = MOUNT_PATH) -> None:
+    def __init__(
+        self, admin: ASGIApp, prefix: str = MOUNT_PATH, *, production: bool = False
+    ) -> None:
         self.admin = admin
         self.prefix = prefix
+        self.production = production
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Redirect the bare prefix, else pass the request on with the prefix as ``root_path``."""
         root_path = scope.get("root_path", "") + self.prefix
         path = scope["path"]
+        if self.production and scope["type"] == "http" and _is_api_description(path):
+            await _not_found(send)
+            return
         if not _asked_with_trailing_slash(scope):
             if path == "/":
                 if scope["type"] == "http":
@@ -216,6 +247,30 @@ class AdminMount:
         scope["root_path"] = root_path
         scope["path"] = root_path + path
         await self.admin(scope, receive, send)
+
+
+# The admin's OpenAPI schema and Swagger pages (under /api/ and /public/): a map of
+# the admin for whoever asks, so production does not serve them.
+_API_DESCRIPTIONS = ("/openapi.json", "/docs")
+
+
+def _is_api_description(path: str) -> bool:
+    return any(
+        path.startswith(f"/{app}{suffix}")
+        for app in ("api", "public")
+        for suffix in _API_DESCRIPTIONS
+    )
+
+
+async def _not_found(send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": [(b"content-type", b"text/plain"), (b"content-length", b"9")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"Not Found"})
 
 
 def _asked_with_trailing_slash(scope: Scope) -> bool:

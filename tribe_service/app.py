@@ -7,42 +7,32 @@ given settings (the tests use it).
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Response, get
+from litestar.app import DEFAULT_OPENAPI_CONFIG
 from litestar.config.cors import CORSConfig
 from litestar.handlers import asgi
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
 from litestar.types import ControllerRouterHandler, Receive, Scope, Send
 from piccolo.engine import engine_finder
-from strawberry.asgi import GraphQL
-from strawberry.http.ides import GraphQL_IDE
 
 from tribe_service.admin import MOUNT_PATH, AdminMount, build_admin
+from tribe_service.admin_login import LoginThrottle
 from tribe_service.config import Settings, settings_or_exit
 from tribe_service.engine import TribeEngine, is_database_unavailable
 from tribe_service.garbage_collection import tune_for_serving
-from tribe_service.graphiql import graphiql_assets_router, graphiql_html
-from tribe_service.graphql.context import Context
-from tribe_service.graphql.schema import build_schema
+from tribe_service.graphiql import graphiql_assets_router
+from tribe_service.graphql.trusted_documents import ManifestError, TrustedDocuments
+from tribe_service.graphql.view import TribeGraphQL
+from tribe_service.rate_limit import PointsBudget, parse_networks
+from tribe_service.request_guard import AllowedHosts, BoundedBody, security_headers
 
-
-class TribeGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI app, building a fresh :class:`Context` per request."""
-
-    def __init__(self, settings: Settings, engine: TribeEngine) -> None:
-        ide: GraphQL_IDE | None = None if settings.is_production else "graphiql"
-        super().__init__(build_schema(settings), graphql_ide=ide)
-        self.engine = engine
-
-    @property
-    def graphql_ide_html(self) -> str:
-        """GraphiQL loading the app's own assets, not a CDN's (it works offline)."""
-        return graphiql_html()
-
-    async def get_context(self, request: Any, response: Any) -> Context:
-        """A new context (and so new DataLoaders) for every request."""
-        return Context(request=request, response=response, engine=self.engine)
+RATE_LIMIT_STORE = "rate_limit"
 
 
 def current_engine() -> TribeEngine:
@@ -53,12 +43,44 @@ def current_engine() -> TribeEngine:
     return engine
 
 
-def create_app(settings: Settings | None = None, engine: TribeEngine | None = None) -> Litestar:
-    """Build the ASGI app; the pool opens on start-up and closes on shutdown."""
+def load_trusted_documents(settings: Settings) -> TrustedDocuments | None:
+    """The ``TRUSTED_DOCUMENTS`` manifest, if set; a bad one stops start-up with one line."""
+    if not settings.trusted_documents:
+        return None
+    try:
+        return TrustedDocuments.from_file(Path(settings.trusted_documents))
+    except ManifestError as error:
+        raise SystemExit(f"configuration error: TRUSTED_DOCUMENTS: {error}") from None
+
+
+def create_app(
+    settings: Settings | None = None,
+    engine: TribeEngine | None = None,
+    rate_limit_store: Store | None = None,
+) -> Litestar:
+    """Build the ASGI app; the pool opens on start-up and closes on shutdown.
+
+    ``rate_limit_store`` keeps the GraphQL budgets and the admin's failed logins:
+    a ``MemoryStore`` per process unless given (a ``RedisStore`` shares them).
+    """
     settings = settings or settings_or_exit()
     engine = engine or current_engine()
-    graphql_app = TribeGraphQL(settings, engine)
-    admin_app = AdminMount(build_admin(settings))
+    store = rate_limit_store or MemoryStore()
+    budget = PointsBudget(store, "graphql", settings.rate_limit_points_per_minute)
+    graphql_app = BoundedBody(
+        TribeGraphQL(settings, engine, budget, load_trusted_documents(settings)),
+        settings.max_body_bytes,
+    )
+    login_throttle = LoginThrottle(
+        build_admin(settings),
+        store,
+        max_failures=settings.admin_login_max_failures,
+        lockout_seconds=settings.admin_lockout_seconds,
+        proxies=parse_networks(settings.proxies),
+    )
+    admin_app = BoundedBody(
+        AdminMount(login_throttle, production=settings.is_production), settings.max_body_bytes
+    )
 
     @asgi("/graphql", is_mount=True, copy_scope=True)
     async def graphql(scope: Scope, receive: Receive, send: Send) -> None:
@@ -92,6 +114,15 @@ def create_app(settings: Settings | None = None, engine: TribeEngine | None = No
     return Litestar(
         route_handlers=handlers,
         cors_config=CORSConfig(allow_origins=settings.allowed_origins, allow_credentials=True),
+        middleware=[  # Starlette-typed ASGI middleware
+            security_headers,  # type: ignore[list-item]
+            # A forged Host would end up in the admin's redirects; /healthz answers any
+            # (load balancers ask by address).
+            partial(AllowedHosts, hosts=settings.hosts, exempt=("/healthz",)),  # type: ignore[list-item]
+        ],
+        stores={RATE_LIMIT_STORE: store},
+        # Litestar's /schema pages describe only /healthz; production serves none.
+        openapi_config=None if settings.is_production else DEFAULT_OPENAPI_CONFIG,
         on_startup=[engine.open_pool, tune_for_serving],
         on_shutdown=[engine.close_connection_pool],
         debug=settings.debug_enabled and not settings.is_production,

@@ -23,6 +23,7 @@ class Vector(Column):
         self.dimensions = dimensions
         self.default = default
         kwargs.setdefault("null", True)
+        kwargs.setdefault("secret", True)  # 1536 numbers a row: never sent to a client
         super().__init__(dimensions=dimensions, default=default, **kwargs)
 
     @property
@@ -39,6 +40,7 @@ class TSVector(Column):
     def __init__(self, default: str | None = None, **kwargs: Any) -> None:
         self.default = default
         kwargs.setdefault("null", True)
+        kwargs.setdefault("secret", True)  # derived, and no client's business
         super().__init__(default=default, **kwargs)
 
     @property

@@ -8,6 +8,7 @@ everywhere: one line naming the variable, then exit.
 from __future__ import annotations
 
 import enum
+import ipaddress
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -78,6 +79,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     replica_max_lag_ms: int = 1000
     replica_check_interval_ms: int = 1000
     database_pooler: DatabasePooler = DatabasePooler.NONE
+    # Limits on the work one request can cause (README: "Limits").
+    max_query_cost: int = 10_000
+    max_query_depth: int = 10
+    max_query_aliases: int = 30
+    max_query_tokens: int = 2_000
+    max_query_chars: int = 20_000
+    max_body_bytes: int = 256 * 1024
+    operation_timeout_seconds: float = 5.0
+    rate_limit_points_per_minute: int = 60_000
+    trusted_proxies: str = ""
+    trusted_documents: str = ""
+    allowed_hosts: str = ""
+    admin_login_max_failures: int = 5
+    admin_lockout_seconds: int = 300
 
     def __post_init__(self) -> None:
         _check_postgres_url("DATABASE_URL", self.database_url)
@@ -96,6 +111,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
             raise ValueError(f"PORT must be between 1 and 65535 (got {self.port})")
         if not 1 <= self.db_pool_min_size <= self.db_pool_max_size:
             raise ValueError("DB_POOL_MIN_SIZE must be at least 1 and at most DB_POOL_MAX_SIZE")
+        for name in ("max_query_cost", "max_query_depth", "max_query_tokens", "max_query_chars"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name.upper()} must be at least 1")
+        if self.max_body_bytes < 1024:
+            raise ValueError("MAX_BODY_BYTES must be at least 1024")
+        if self.operation_timeout_seconds <= 0:
+            raise ValueError("OPERATION_TIMEOUT_SECONDS must be positive")
+        if self.rate_limit_points_per_minute < 0:
+            raise ValueError("RATE_LIMIT_POINTS_PER_MINUTE must be 0 (off) or more")
+        for proxy in _split_list(self.trusted_proxies):
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"TRUSTED_PROXIES: {proxy!r} is not an address or network"
+                ) from None
 
     def __repr__(self) -> str:
         """Every setting, with the database password masked (settings end up in logs)."""
@@ -130,6 +161,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     def replica_urls(self) -> list[str]:
         """``DATABASE_REPLICA_URLS`` as a list: the read replicas, in order (may be empty)."""
         return _split_list(self.database_replica_urls)
+
+    @property
+    def proxies(self) -> list[str]:
+        """``TRUSTED_PROXIES``: addresses or networks whose ``X-Forwarded-For`` is believed."""
+        return _split_list(self.trusted_proxies)
+
+    @property
+    def hosts(self) -> list[str]:
+        """``ALLOWED_HOSTS``, else the local names (and ``testserver`` in tests)."""
+        if self.allowed_hosts:
+            return _split_list(self.allowed_hosts)
+        local = ["localhost", "127.0.0.1", "[::1]"]
+        return [*local, "testserver"] if self.environment is Environment.TEST else local
 
     @property
     def admin_hosts(self) -> list[str]:

@@ -114,6 +114,18 @@ async def register_vector_codec(connection: asyncpg.Connection) -> None:
             raise
 
 
+def statement_timeout_settings(seconds: float | None) -> dict[str, str]:
+    """Server settings bounding every statement of a pooled connection.
+
+    Given at connect time, so ``RESET ALL`` (run when asyncpg's pool takes a
+    connection back) keeps them. Only the pool (the app's requests) gets them:
+    migrations and ``just scale`` connect outside it and may run long.
+    """
+    if seconds is None:
+        return {}
+    return {"statement_timeout": str(max(1, round(seconds * 1000)))}
+
+
 _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("reading", default=False)
 
 
@@ -140,9 +152,11 @@ class TribeEngine(PostgresEngine):
         replicas: Mapping[str, TribeEngine] | None = None,
         replica_max_lag_ms: int = 1000,
         replica_check_interval_ms: int = 1000,
+        statement_timeout_seconds: float | None = None,
     ) -> None:
         self.pool_min_size = pool_min_size
         self.pool_max_size = pool_max_size
+        self.statement_timeout_seconds = statement_timeout_seconds
         super().__init__(config=config, extra_nodes=dict(replicas or {}))
         self.replica_monitor = ReplicaMonitor(
             list(self.extra_nodes),
@@ -165,10 +179,17 @@ class TribeEngine(PostgresEngine):
         return self.replica_monitor.statuses()
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
-        """Open the pools (primary and replicas) at the configured size, with the vector codec."""
+        """Open the pools (primary and replicas) at the configured size, with the vector codec.
+
+        Pooled connections also get the statement timeout (see
+        :func:`statement_timeout_settings`).
+        """
         kwargs.setdefault("init", register_vector_codec)
         kwargs.setdefault("min_size", self.pool_min_size)
         kwargs.setdefault("max_size", self.pool_max_size)
+        server_settings = statement_timeout_settings(self.statement_timeout_seconds)
+        if server_settings:
+            kwargs.setdefault("server_settings", server_settings)
         await super().start_connection_pool(**kwargs)
         for replica in self._replicas():
             await replica.open_pool()
@@ -271,12 +292,20 @@ def connection_config(url: str, pooler: DatabasePooler) -> dict[str, Any]:
 
 
 def build_engine(settings: Settings) -> TribeEngine:
-    """The engine for ``settings.database_url`` and its replicas (``piccolo_conf.py`` calls this)."""
+    """The engine for ``settings.database_url`` and its replicas (``piccolo_conf.py`` calls this).
+
+    Behind PgBouncer the statement timeout is not sent: PgBouncer < 1.20 refuses a
+    connection with an unknown startup parameter (set it on the role instead).
+    """
+    timeout: float | None = settings.operation_timeout_seconds
+    if settings.database_pooler is DatabasePooler.PGBOUNCER:
+        timeout = None
     replicas = {
         replica_node_name(index): TribeEngine(
             config=connection_config(url, settings.database_pooler),
             pool_min_size=settings.db_pool_min_size,
             pool_max_size=settings.db_pool_max_size,
+            statement_timeout_seconds=timeout,
         )
         for index, url in enumerate(settings.replica_urls)
     }
@@ -287,4 +316,5 @@ def build_engine(settings: Settings) -> TribeEngine:
         replicas=replicas,
         replica_max_lag_ms=settings.replica_max_lag_ms,
         replica_check_interval_ms=settings.replica_check_interval_ms,
+        statement_timeout_seconds=timeout,
     )

@@ -21,10 +21,10 @@ _SPREAD = re.compile(r"\.\.\.\s*(\w+)")
 
 
 @cache
-def _definitions() -> dict[str, tuple[str, str]]:
-    """Every definition of the operations folder: name -> (kind, text)."""
+def _definitions(directory: Path = OPERATIONS_DIR) -> dict[str, tuple[str, str]]:
+    """Every definition of an operations folder: name -> (kind, text)."""
     found: dict[str, tuple[str, str]] = {}
-    for path in sorted(OPERATIONS_DIR.glob("*.graphql")):
+    for path in sorted(directory.glob("*.graphql")):
         text = path.read_text()
         match = _DEFINITION.search(text)
         if match is None:
@@ -34,14 +34,14 @@ def _definitions() -> dict[str, tuple[str, str]]:
     return found
 
 
-def operation_names() -> list[str]:
+def operation_names(directory: Path = OPERATIONS_DIR) -> list[str]:
     """The names of the client's operations (not its fragments), sorted."""
-    return sorted(name for name, (kind, _) in _definitions().items() if kind == "query")
+    return sorted(name for name, (kind, _) in _definitions(directory).items() if kind == "query")
 
 
-def document(name: str) -> str:
+def document(name: str, directory: Path = OPERATIONS_DIR) -> str:
     """The operation ``name`` followed by every fragment it spreads, as one document."""
-    definitions = _definitions()
+    definitions = _definitions(directory)
     kind, text = definitions[name]
     if kind != "query":
         raise KeyError(f"{name} is a fragment, not an operation")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import strawberry
@@ -11,6 +12,7 @@ from starlette.websockets import WebSocket
 
 from tribe_service.engine import TribeEngine
 from tribe_service.graphql.loaders import Loaders
+from tribe_service.rate_limit import IPNetwork, PointsBudget, Spending, client_address
 
 
 @dataclass
@@ -24,8 +26,41 @@ class Context:
     request: Request | WebSocket
     response: Response | WebSocket
     engine: TribeEngine
+    budget: PointsBudget | None = None
+    proxies: Sequence[IPNetwork] = ()
     current_user_id: str | None = None  # stub: authentication fills this in later
     loaders: Loaders = field(default_factory=Loaders)
+
+    @property
+    def client(self) -> str:
+        """The address this request counts against (see ``TRUSTED_PROXIES``)."""
+        peer = self.request.client.host if self.request.client else None
+        return client_address(peer, self.request.headers, self.proxies)
+
+    async def spend(self, points: int) -> Spending | None:
+        """Spend ``points`` of the client's budget; the refusal, if it lacks them.
+
+        The ``RateLimit`` headers go on the response either way; a refusal
+        makes it a 429 with ``Retry-After``.
+        """
+        spending = await self._spend(points)
+        if spending is None or spending.allowed:
+            return None
+        if isinstance(self.response, Response):
+            self.response.status_code = 429
+        return spending
+
+    async def charge(self, points: int) -> None:
+        """Spend ``points`` already used (a refused operation's parsing and validation)."""
+        await self._spend(points, owed=True)
+
+    async def _spend(self, points: int, *, owed: bool = False) -> Spending | None:
+        if self.budget is None or not self.budget.enabled:
+            return None
+        spending = await self.budget.spend(self.client, points, owed=owed)
+        if isinstance(self.response, Response):
+            self.response.headers.update(spending.headers())
+        return spending
 
 
 Info = strawberry.Info[Context, None]

@@ -22,21 +22,27 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from tribe_service.engine import is_database_unavailable
+from tribe_service.rate_limit import Spending
 
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+# The limits on one request (README: "Limits"). The rules and extensions that
+# enforce them set these codes themselves; the token limit is graphql-core's
+# parser option, recognised by its message.
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
+RATE_LIMITED = "RATE_LIMITED"
+TIMEOUT = "TIMEOUT"
+PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
+PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
 
-# What the limiters of Strawberry and graphql-core say, and the code it stands for.
-_LIMIT_MESSAGES = {
-    "Document contains more than": TOO_MANY_TOKENS,
-    "exceeds maximum operation depth": QUERY_TOO_DEEP,
-    "aliases found. Allowed": TOO_MANY_ALIASES,
-}
+_LIMIT_MESSAGES = {"Document contains more than": TOO_MANY_TOKENS}
 
 DATABASE_UNAVAILABLE_MESSAGE = "Database unavailable: please try again in a few seconds."
 UNEXPECTED_ERROR_MESSAGE = "Unexpected error."
@@ -68,14 +74,36 @@ class InvalidTextError(ClientError):
         super().__init__("Text arguments cannot contain the NUL character (\\u0000).")
 
 
+class OperationTimeoutError(ClientError):
+    """The operation ran past ``OPERATION_TIMEOUT_SECONDS`` and was stopped."""
+
+    code = TIMEOUT
+
+    def __init__(self, seconds: float | None = None) -> None:
+        limit = f" of {seconds:g} s" if seconds else ""
+        super().__init__(f"The operation ran past its time limit{limit} and was stopped.")
+
+
+def rate_limited_error(spending: Spending) -> GraphQLError:
+    """The error of a request refused because its client's budget is spent."""
+    return GraphQLError(
+        f"Too many requests: this client's budget of {spending.limit} points a minute is"
+        f" spent; retry in {spending.retry_after} s.",
+        extensions={"code": RATE_LIMITED, "retryAfter": spending.retry_after},
+    )
+
+
 def client_error_for(error: BaseException) -> ClientError | None:
     """The client error that ``error`` stands for, or None if it is a bug.
 
-    Besides :class:`ClientError` itself: a database outage, and text that
-    PostgreSQL refuses as input (a NUL in a username, id or cursor).
+    Besides :class:`ClientError` itself: a database outage, a statement past
+    its ``statement_timeout``, and text that PostgreSQL refuses as input (a
+    NUL in a username, id or cursor).
     """
     if isinstance(error, ClientError):
         return error
+    if isinstance(error, asyncpg.exceptions.QueryCanceledError):  # statement_timeout
+        return OperationTimeoutError()
     if is_database_unavailable(error):
         return DatabaseUnavailableError()
     if isinstance(error, asyncpg.exceptions.CharacterNotInRepertoireError):

@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, Self, TypeVar
 
 import strawberry
@@ -137,7 +137,7 @@ def decode_cursor(cursor: str, kind: str, types: Sequence[type]) -> list[Any]:
         raise InvalidCursorError()
     try:
         return [_parse(value, expected) for value, expected in zip(plain[1:], types, strict=True)]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidCursorError() from None
 
 
@@ -146,7 +146,9 @@ def _parse(value: Any, expected: type) -> Any:
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise ValueError("naive timestamp")
-        return parsed
+        # In UTC, as PostgreSQL will see it: 9999-12-31 at -23:59 is past year 9999
+        # (OverflowError), which must be the client's error, not ours.
+        return parsed.astimezone(UTC)
     if expected is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, expected):

@@ -17,10 +17,8 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.extensions.base_extension import SchemaExtension
@@ -28,7 +26,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.types import ExecutionContext
 
-from tribe_service.config import Settings
+from tribe_service.config import Environment, Settings
+from tribe_service.graphql.cost import CostLimit
+from tribe_service.graphql.document_limits import ExpansionLimit, document_limit_rules
 from tribe_service.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_unexpected
 from tribe_service.graphql.queries.feed import FeedQuery
 from tribe_service.graphql.queries.health import HealthQuery
@@ -38,9 +38,6 @@ from tribe_service.graphql.queries.tribes import TribeQuery
 from tribe_service.graphql.queries.users import UserQuery
 from tribe_service.graphql.replica_reads import ReadFromReplicas
 
-MAX_QUERY_DEPTH = 10
-MAX_ALIASES = 30
-MAX_TOKENS = 2000
 # Parsed and validated documents kept per worker (LRU): clients send the same few
 # query texts over and over, and validating the landing page costs more than
 # resolving a third of it. Bounded, so unique query texts cannot grow memory.
@@ -69,20 +66,23 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
     """Limits for every environment; in production, also no introspection and masked bugs.
 
     Factories, not instances: Strawberry builds fresh extensions per request.
-    The depth and alias rules are built once, here: the validation cache is
-    keyed by the rule classes, and the limiters would make new ones per request.
-    The token limit must come before the parse cache: it sets the parser's
-    options, which the cache passes on (and keys by).
+    The depth and alias rule is built once, here: the validation cache is keyed
+    by the rule classes. The token limit must come before the parse cache: it
+    sets the parser's options, which the cache passes on (and keys by). The cost
+    limit runs after validation and before execution (it needs the variables).
     """
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-    ]
+    limit_rules = document_limit_rules(settings.max_query_depth, settings.max_query_aliases)
     extensions: list[ExtensionFactory] = [
-        partial(AddValidationRules, limit_rules),
-        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(AddValidationRules, list(limit_rules)),
+        partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
+        ExpansionLimit,  # after parsing, before validation
         partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
+        partial(
+            CostLimit,
+            max_cost=settings.max_query_cost,
+            report=settings.environment is Environment.DEVELOPMENT,
+        ),
         ReadFromReplicas,
     ]
     if settings.is_production:

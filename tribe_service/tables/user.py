@@ -61,7 +61,7 @@ class RefreshToken(ULIDPrimaryKey, Table, tablename="refresh_tokens"):
     """A hashed refresh token of a user's session (auth comes later)."""
 
     user_id = ForeignKey(User, on_delete=OnDelete.cascade, null=False, index=True)
-    token_hash = Varchar(length=64, unique=True, default=None)
+    token_hash = Varchar(length=64, unique=True, default=None, secret=True)
     expires_at = Timestamptz(default=None)
     revoked_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()

@@ -1,0 +1,73 @@
+"""SIGTERM drains in-flight requests, within a bounded time, as `just serve` runs the app."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+import asyncpg
+import httpx
+import pytest
+
+from benchmarks.server import REPO_ROOT, uvicorn_server
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+GRACE_SECONDS = 2
+QUERY = {"query": "{ builders(first: 2) { nodes { id } } }"}
+
+
+def test_just_serve_bounds_the_drain():
+    justfile = (REPO_ROOT / "justfile").read_text()
+    assert '--timeout-graceful-shutdown "${GRACEFUL_SHUTDOWN_SECONDS:-10}"' in justfile
+
+
+async def _locked_users(database_url: str) -> tuple[asyncpg.Connection, object]:
+    blocker = await asyncpg.connect(database_url)
+    transaction = blocker.transaction()
+    await transaction.start()
+    await blocker.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+    return blocker, transaction
+
+
+async def _exit_seconds(process, started: float, limit: float) -> float:
+    await asyncio.to_thread(process.wait, limit)
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("released", [True, False], ids=["finishes", "past-the-grace"])
+async def test_sigterm_drains_in_flight_requests_within_the_grace(database_url, released):
+    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "test", "OPERATION_TIMEOUT_SECONDS": "30"}
+    server = uvicorn_server(
+        "tribe_service.app:app", workers=1, env=env, graceful_shutdown=GRACE_SECONDS
+    )
+    with server.start():
+        blocker, transaction = await _locked_users(database_url)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+                in_flight = asyncio.create_task(client.post("/graphql", json=QUERY, timeout=30))
+                await asyncio.sleep(0.5)  # the request waits on the lock
+                assert server.process is not None
+                server.process.send_signal(signal.SIGTERM)
+                started = time.monotonic()
+                if released:
+                    await asyncio.sleep(0.3)
+                    await transaction.rollback()
+                    response = await in_flight
+                    assert response.status_code == 200
+                    assert len(response.json()["data"]["builders"]["nodes"]) == 2
+                seconds = await _exit_seconds(server.process, started, GRACE_SECONDS + 10)
+                assert server.process.poll() is not None
+                assert seconds < GRACE_SECONDS + 3
+                if not released:
+                    with pytest.raises((httpx.HTTPError, AssertionError)):
+                        answer = await in_flight
+                        assert answer.status_code == 200 and "data" in answer.json()
+                    left = await blocker.fetchval(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND state = 'active' AND pid <> pg_backend_pid()"
+                    )
+                    assert left == 0  # the cancelled request's statement went with it
+        finally:
+            await blocker.close()

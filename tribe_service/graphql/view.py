@@ -1,0 +1,188 @@
+"""The GraphQL HTTP endpoint: Strawberry's ASGI view with the request-level limits.
+
+Around Strawberry's parsing and execution (the schema's extensions bound the
+document; :mod:`tribe_service.request_guard` bounds the body):
+
+* JSON that nests deeper than :data:`MAX_JSON_DEPTH` is a 400, never a 500;
+* query text longer than ``MAX_QUERY_CHARS`` is a 400 (a string literal is one
+  token and a comment none, so the token limit alone does not bound size);
+* trusted documents (:mod:`tribe_service.graphql.trusted_documents`): a hash
+  in ``extensions.persistedQuery`` is looked up; in production with a manifest
+  only listed documents run; in production without one, GET runs no query;
+* every operation has a deadline (``OPERATION_TIMEOUT_SECONDS``): past it the
+  work is cancelled and the client gets ``TIMEOUT``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from cross_web import HTTPException
+from graphql import GraphQLError
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.http.ides import GraphQL_IDE
+from strawberry.types import ExecutionResult
+
+from tribe_service.config import Settings
+from tribe_service.engine import TribeEngine
+from tribe_service.graphiql import graphiql_html
+from tribe_service.graphql.context import Context
+from tribe_service.graphql.errors import (
+    PERSISTED_QUERY_HASH_MISMATCH,
+    PERSISTED_QUERY_NOT_FOUND,
+    PERSISTED_QUERY_NOT_IN_LIST,
+    OperationTimeoutError,
+    rate_limited_error,
+)
+from tribe_service.graphql.schema import build_schema
+from tribe_service.graphql.trusted_documents import TrustedDocuments, document_hash
+from tribe_service.rate_limit import PointsBudget, parse_networks
+
+MAX_JSON_DEPTH = 32
+
+
+def _check_nesting(value: Any) -> None:
+    """Refuse JSON nested deeper than :data:`MAX_JSON_DEPTH` (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise HTTPException(400, f"The request's JSON nests deeper than {MAX_JSON_DEPTH}.")
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+
+
+def _error_result(message: str, code: str, **extensions: Any) -> ExecutionResult:
+    return ExecutionResult(
+        data=None, errors=[GraphQLError(message, extensions={"code": code, **extensions})]
+    )
+
+
+def _persisted_hash(extensions: dict[str, Any] | None) -> str | None:
+    persisted = (extensions or {}).get("persistedQuery")
+    if not isinstance(persisted, dict):
+        return None
+    digest = persisted.get("sha256Hash")
+    if not isinstance(digest, str):
+        raise HTTPException(400, "`extensions.persistedQuery.sha256Hash` must be a string.")
+    return digest
+
+
+class TribeGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI app, building a fresh :class:`Context` per request."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: TribeEngine,
+        budget: PointsBudget,
+        trusted: TrustedDocuments | None = None,
+    ) -> None:
+        ide: GraphQL_IDE | None = None if settings.is_production else "graphiql"
+        # Production without a manifest runs no query over GET: any web page could
+        # make a visitor's browser send an expensive one.
+        via_get = not settings.is_production or trusted is not None
+        super().__init__(build_schema(settings), graphql_ide=ide, allow_queries_via_get=via_get)
+        self.settings = settings
+        self.engine = engine
+        self.budget = budget
+        self.trusted = trusted
+        self.proxies = parse_networks(settings.proxies)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL loading the app's own assets, not a CDN's (it works offline)."""
+        return graphiql_html()
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        """A new context (and so new DataLoaders) for every request."""
+        return Context(
+            request=request,
+            response=response,
+            engine=self.engine,
+            budget=self.budget,
+            proxies=self.proxies,
+        )
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL for a browser's plain GET; a GET by hash alone is an operation."""
+        return (
+            self.graphql_ide is not None
+            and "extensions" not in request.query_params
+            and super().should_render_graphql_ide(request)
+        )
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON, refusing absurd nesting with a 400 instead of a RecursionError."""
+        try:
+            value = json.loads(data)
+        except RecursionError:
+            raise HTTPException(
+                400, f"The request's JSON nests deeper than {MAX_JSON_DEPTH}."
+            ) from None
+        _check_nesting(value)
+        return value
+
+    async def execute_single(
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Refuse a client whose budget is spent, resolve trusted documents, bound the
+        text, then run within the deadline."""
+        exhausted = await context.spend(1)  # every request: a point, before any parsing
+        if exhausted is not None:
+            return ExecutionResult(data=None, errors=[rate_limited_error(exhausted)])
+        query, refusal = self._trusted_query(request_data, request_adapter.method)
+        if refusal is not None:
+            return refusal
+        if query is not None and len(query) > self.settings.max_query_chars:
+            raise HTTPException(
+                413, f"The query is longer than {self.settings.max_query_chars} characters."
+            )
+        request_data.query = query
+        try:
+            async with asyncio.timeout(self.settings.operation_timeout_seconds):
+                return await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+        except TimeoutError:
+            timeout = OperationTimeoutError(self.settings.operation_timeout_seconds)
+            return _error_result(str(timeout), timeout.code)
+
+    def _listed(self, query: str) -> bool:
+        return self.trusted is not None and self.trusted.contains_text(query)
+
+    def _trusted_query(
+        self, request_data: GraphQLRequestData, method: str
+    ) -> tuple[str | None, ExecutionResult | None]:
+        """The text to run, or the error that refuses the request."""
+        query = request_data.query
+        digest = _persisted_hash(request_data.extensions)
+        if digest is not None:
+            listed = self.trusted.get(digest) if self.trusted else None
+            if listed is not None:
+                return listed, None
+            if query is None:
+                return None, _error_result("PersistedQueryNotFound", PERSISTED_QUERY_NOT_FOUND)
+            if document_hash(query) != digest.lower():
+                return None, _error_result(
+                    "The query does not hash to `sha256Hash`.", PERSISTED_QUERY_HASH_MISMATCH
+                )
+        only_listed = self.settings.is_production and self.trusted is not None
+        if only_listed and query is not None and (method == "GET" or not self._listed(query)):
+            return None, _error_result(
+                "Only the operations the frontend ships are answered here:"
+                " send `extensions.persistedQuery.sha256Hash`.",
+                PERSISTED_QUERY_NOT_IN_LIST,
+            )
+        return query, None
