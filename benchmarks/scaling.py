@@ -32,7 +32,7 @@ import asyncpg
 
 from benchmarks.load import HttpRequest, LoadResult, run_async, run_load
 from benchmarks.scenarios import DatabaseShape, fetch_shape, scenario_request
-from benchmarks.server import ServerProcess, StopOnSignal, uvicorn_server
+from benchmarks.server import NO_RATE_LIMIT, ServerProcess, StopOnSignal, uvicorn_server
 from tribe_service.config import DatabasePooler
 from tribe_service.embedded_postgres import DEFAULT_DATA_DIR, EmbeddedPostgres, temporary_server
 from tribe_service.engine import connection_config
@@ -136,7 +136,12 @@ def app_env(
     deployment: Deployment, primary_url: str, replica_url: str, bouncer: LocalPgBouncer | None
 ) -> dict[str, str]:
     """The app's environment for ``deployment``."""
-    env = {"ENVIRONMENT": "production", "DATABASE_URL": primary_url, "DATABASE_REPLICA_URLS": ""}
+    env = {
+        "ENVIRONMENT": "production",
+        "DATABASE_URL": primary_url,
+        "DATABASE_REPLICA_URLS": "",
+        **NO_RATE_LIMIT,
+    }
     if deployment.replica:
         env["DATABASE_REPLICA_URLS"] = replica_url
     if deployment.path != DIRECT:

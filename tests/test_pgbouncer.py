@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 
 from benchmarks.load import HttpRequest, run_load
-from benchmarks.server import ServerProcess, uvicorn_server
+from benchmarks.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
 from tests.conftest import database_name, run_cli
 from tests.graphql_client import graphql, graphql_data
 from tests.test_admin import csrf, login
@@ -58,7 +58,12 @@ def bounced_url(bouncer: LocalPgBouncer, primary_database: str) -> str:
 
 @pytest.fixture(scope="module")
 def app_server(bounced_url: str) -> Iterator[ServerProcess]:
-    env = {"DATABASE_URL": bounced_url, "DATABASE_POOLER": "pgbouncer", "ENVIRONMENT": "test"}
+    env = {
+        "DATABASE_URL": bounced_url,
+        "DATABASE_POOLER": "pgbouncer",
+        "ENVIRONMENT": "test",
+        **NO_RATE_LIMIT,  # one load generator is one client
+    }
     with uvicorn_server("tribe_service.app:app", workers=1, env=env, name="pgbouncer") as server:
         yield server
 

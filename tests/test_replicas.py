@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from benchmarks.load import HttpRequest, run_load
-from benchmarks.server import ServerProcess, uvicorn_server
+from benchmarks.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
 from tests.conftest import database_name
 from tests.graphql_client import graphql_data
 from tribe_service.embedded_postgres import EmbeddedPostgres
@@ -51,6 +51,7 @@ def app_server(logged_database: str, replica: EmbeddedPostgres) -> Iterator[Serv
         "REPLICA_MAX_LAG_MS": str(MAX_LAG_MS),
         "REPLICA_CHECK_INTERVAL_MS": str(CHECK_INTERVAL_MS),
         "ENVIRONMENT": "test",
+        **NO_RATE_LIMIT,  # one load generator is one client
     }
     with uvicorn_server("tribe_service.app:app", workers=1, env=env, name="replicas") as server:
         yield server
