@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -60,7 +61,11 @@ class TestDatabase:
         asyncio.run(self._admin(f'CREATE DATABASE "{self.name}"'))
 
     def drop(self) -> None:
-        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.drop_database(self.name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop ``name`` on the session's server (see :func:`drop_database`)."""
+        drop_database(self.server_url, name)
 
     def close(self) -> None:
         try:
@@ -73,6 +78,22 @@ class TestDatabase:
 
     async def _admin(self, sql: str) -> None:
         await _execute(self.server_url, sql)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop ``name``, retrying while a server process of another role (autovacuum) is in it.
+
+    ``WITH (FORCE)`` may terminate only our own role's sessions; an autovacuum
+    worker that just started on a fresh database leaves within moments.
+    """
+    for attempt in range(20):
+        try:
+            asyncio.run(_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except asyncpg.exceptions.InsufficientPrivilegeError:
+            if attempt == 19:
+                raise
+            time.sleep(0.25)
 
 
 async def _execute(server_url: str, sql: str) -> None:
@@ -158,7 +179,7 @@ def scratch_database(server_url: str | None = None) -> Iterator[str]:
     try:
         yield _with_database(server_url, name)
     finally:
-        asyncio.run(_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(server_url, name)
 
 
 @pytest.fixture
