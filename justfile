@@ -109,6 +109,12 @@ test *args: lint
 schema: _venv
     {{ bin }}/strawberry export-schema tribe_service.graphql.schema:schema --output schema.graphql
 
+# Check the TypeScript client: npm ci, generate types from schema.graphql, strict tsc
+client-check:
+    cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
+    cd clients/typescript && npm run --silent codegen
+    cd clients/typescript && npm run --silent typecheck
+
 # Refresh GraphiQL's vendored assets from npm (versions pinned in tribe_service/graphiql/__init__.py)
 graphiql-assets: _venv
     {{ bin }}/python -m tribe_service.graphiql.vendor

@@ -6,8 +6,8 @@ else is a bug: in production its message is masked, so no stack trace, SQL or
 connection string ever reaches a client.
 
 Every error carries ``extensions.code`` (the Apollo ecosystem's names where one
-exists), so a client can tell them apart without reading messages:
-:data:`ERROR_CODES` lists them.
+exists), so a client can tell them apart without reading messages; README's
+"Error codes" table lists them.
 """
 
 from __future__ import annotations

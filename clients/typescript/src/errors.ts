@@ -1,0 +1,78 @@
+// The `extensions.code` values the API puts on every GraphQL error.
+// Their home is the server (tribe_service/graphql/errors.py and the ClientError subclasses,
+// listed in the README's API section); this list mirrors it for the frontend.
+
+/** Codes the server sends today. */
+export const ErrorCode = {
+  /** The query text is not GraphQL. */
+  ParseFailed: "GRAPHQL_PARSE_FAILED",
+  /** The query does not fit the schema (unknown field, wrong argument type, ...). */
+  ValidationFailed: "GRAPHQL_VALIDATION_FAILED",
+  /** Variables that do not fit their types, or an unknown operation name. */
+  BadUserInput: "BAD_USER_INPUT",
+  /** A request the API refused with a message meant to be shown. */
+  BadRequest: "BAD_REQUEST",
+  /** `first` outside 1..100. */
+  InvalidPageSize: "INVALID_PAGE_SIZE",
+  /** An `after` cursor this list did not make: start the list again. */
+  InvalidCursor: "INVALID_CURSOR",
+  /** A text argument holding NUL. */
+  InvalidText: "INVALID_TEXT",
+  /** Nested deeper than the API allows. */
+  QueryTooDeep: "QUERY_TOO_DEEP",
+  /** More aliases than the API allows. */
+  TooManyAliases: "TOO_MANY_ALIASES",
+  /** A document longer than the API allows. */
+  TooManyTokens: "TOO_MANY_TOKENS",
+  /** The database is briefly unreachable: retrying in a few seconds may succeed. */
+  DatabaseUnavailable: "DATABASE_UNAVAILABLE",
+  /** A bug on the server; its message is masked in production. */
+  InternalServerError: "INTERNAL_SERVER_ERROR",
+} as const;
+
+export type KnownErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * Any code: a known one, or one a newer server sends. `string & {}` keeps editor completion
+ * for the known codes while a `switch` over them still needs a `default` branch.
+ */
+export type ErrorCodeValue = KnownErrorCode | (string & {});
+
+/** One entry of a GraphQL response's `errors`. */
+export interface GraphQLResponseError {
+  readonly message: string;
+  readonly path?: ReadonlyArray<string | number>;
+  readonly locations?: ReadonlyArray<{ readonly line: number; readonly column: number }>;
+  readonly extensions?: { readonly code?: ErrorCodeValue; readonly [key: string]: unknown };
+}
+
+/** The codes a user can do something about by retrying, as opposed to a bug to report. */
+export function isRetryable(error: GraphQLResponseError): boolean {
+  return error.extensions?.code === ErrorCode.DatabaseUnavailable;
+}
+
+/** What the UI says for an error, chosen by its code, never by parsing its message. */
+export function userMessage(error: GraphQLResponseError): string {
+  const code = error.extensions?.code;
+  switch (code) {
+    case ErrorCode.DatabaseUnavailable:
+      return "We could not reach our database. Try again in a few seconds.";
+    case ErrorCode.InvalidCursor:
+      return "This list changed; it starts again from the top.";
+    case ErrorCode.InvalidPageSize:
+    case ErrorCode.InvalidText:
+    case ErrorCode.BadRequest:
+      return error.message; // safe to show: the API writes these messages for people
+    case ErrorCode.ParseFailed:
+    case ErrorCode.ValidationFailed:
+    case ErrorCode.BadUserInput:
+    case ErrorCode.QueryTooDeep:
+    case ErrorCode.TooManyAliases:
+    case ErrorCode.TooManyTokens:
+      return "This page asked the API for something it does not accept (a bug in the page).";
+    case ErrorCode.InternalServerError:
+    case undefined:
+    default:
+      return "Something went wrong on our side.";
+  }
+}
