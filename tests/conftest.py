@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -54,7 +55,22 @@ class TestDatabase:
         asyncio.run(self._admin(f'CREATE DATABASE "{self.name}"'))
 
     def drop(self) -> None:
-        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.drop_database(self.name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop ``name``, retrying while a server process of another role (autovacuum) is in it.
+
+        ``WITH (FORCE)`` may terminate only our own role's sessions; an autovacuum
+        worker that just started on a fresh database leaves within moments.
+        """
+        for attempt in range(20):
+            try:
+                asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except asyncpg.exceptions.InsufficientPrivilegeError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
 
     def close(self) -> None:
         try:
@@ -149,7 +165,7 @@ def empty_database_url() -> Iterator[str]:
     try:
         yield _with_database(_database.server_url, name)
     finally:
-        asyncio.run(_database._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _database.drop_database(name)
 
 
 @pytest.fixture(scope="session")
