@@ -123,7 +123,12 @@ def statement_timeout_settings(seconds: float | None) -> dict[str, str]:
     """
     if seconds is None:
         return {}
-    return {"statement_timeout": str(max(1, round(seconds * 1000)))}
+    return {
+        "statement_timeout": str(max(1, round(seconds * 1000))),
+        # A statement whose client went away (a cancelled request whose connection the
+        # pool closed) is stopped within a second, not left waiting on a lock.
+        "client_connection_check_interval": "1000",
+    }
 
 
 _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("reading", default=False)
