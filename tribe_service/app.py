@@ -94,17 +94,22 @@ def create_app(
         await admin_app(scope, receive, send)  # type: ignore[arg-type]
 
     @get("/healthz", include_in_schema=False)
-    async def healthz() -> Response[dict[str, str]]:
-        """200 when the database answers, 503 when it does not."""
+    async def healthz() -> Response[dict[str, Any]]:
+        """200 while the primary answers, 503 when it does not; replicas are reported, not required."""
+        body: dict[str, Any] = {"status": "ok"}
+        status_code = HTTP_200_OK
         try:
             await engine.ping()
         except Exception as error:
             if not is_database_unavailable(error):
                 raise
-            return Response(
-                {"status": "database unavailable"}, status_code=HTTP_503_SERVICE_UNAVAILABLE
-            )
-        return Response({"status": "ok"}, status_code=HTTP_200_OK)
+            body["status"] = "database unavailable"
+            status_code = HTTP_503_SERVICE_UNAVAILABLE
+        replicas = engine.replica_statuses()
+        if replicas:
+            body["replicas"] = {name: status.describe() for name, status in replicas.items()}
+            body["replicas_out"] = [n for n, status in replicas.items() if not status.serves_reads]
+        return Response(body, status_code=status_code)
 
     handlers: list[ControllerRouterHandler] = [graphql, admin, healthz]
     if not settings.is_production:  # GraphiQL is off there

@@ -37,6 +37,7 @@ from tribe_service.graphql.queries.search import SearchQuery
 from tribe_service.graphql.queries.skills import SkillQuery
 from tribe_service.graphql.queries.tribes import TribeQuery
 from tribe_service.graphql.queries.users import UserQuery
+from tribe_service.graphql.replica_reads import ReadFromReplicas
 
 # Parsed and validated documents kept per worker (LRU): clients send the same few
 # query texts over and over, and validating the landing page costs more than
@@ -83,6 +84,7 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
             max_cost=settings.max_query_cost,
             report=settings.environment is Environment.DEVELOPMENT,
         ),
+        ReadFromReplicas,
     ]
     if settings.is_production:
         extensions += [DisableIntrospection, MaskUnexpectedErrors]
