@@ -44,20 +44,34 @@ serve: _venv
 trusted-documents output="trusted-documents.json": _venv
     {{ bin }}/python -m tribe_service.graphql.trusted_documents build --output "{{ output }}"
 
-# Start the embedded PostgreSQL 16 + pgvector (idempotent) and print its URL
-db: _venv
+# Start the embedded PostgreSQL 16 + pgvector (idempotent) and print its URL (--log-statements)
+db *args: _venv
     #!/usr/bin/env bash
     set -euo pipefail
     if [[ -n "${DATABASE_URL:-}" ]]; then
         echo "DATABASE_URL is set: using that server, not starting the embedded one." >&2
         echo "$DATABASE_URL"
     else
-        {{ bin }}/python -m tribe_service.embedded_postgres start
+        {{ bin }}/python -m tribe_service.embedded_postgres start {{ args }}
     fi
 
 # Stop the embedded PostgreSQL (its data stays in .data/)
 db-stop: _venv
     {{ bin }}/python -m tribe_service.embedded_postgres stop
+
+# Start a streaming replica of the embedded PostgreSQL (idempotent; logs statements) and print its URL
+replica *args: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [[ -n "${DATABASE_URL:-}" ]]; then
+        echo "DATABASE_URL is set: just replica replicates the embedded server only." >&2
+        exit 1
+    fi
+    {{ bin }}/python -m tribe_service.embedded_postgres replica {{ args }}
+
+# Stop the replica (its data stays in .data/replica)
+replica-stop: _venv
+    {{ bin }}/python -m tribe_service.embedded_postgres replica-stop
 
 # Apply every pending migration
 migrate: _venv
@@ -76,6 +90,15 @@ seed: _venv
     url="$({{ just_executable() }} --quiet _database-url)"
     export DATABASE_URL="$url"
     {{ bin }}/piccolo tribe_service seed
+
+# Compute every missing (new or stale) embedding of builders and projects, in batches (--batch_size=)
+embed *args: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
+    {{ bin }}/piccolo tribe_service embed {{ args }}
 
 # Create a Piccolo Admin user from ADMIN_USERNAME, ADMIN_PASSWORD (asked when unset), ADMIN_EMAIL
 admin-user: _venv
@@ -183,3 +206,12 @@ stress *args: _venv
     url="$({{ just_executable() }} --quiet _database-url)"
     export DATABASE_URL="$url"
     {{ bin }}/python -m benchmarks.stress {{ args }}
+
+# Capacity plan: 1 vs 2 instances, with and without a replica and PgBouncer; writes docs/scaling.md
+bench-scaling *args: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
+    {{ bin }}/python -m benchmarks.scaling {{ args }}

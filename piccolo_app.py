@@ -8,6 +8,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig, Command
 
+from tribe_service.embeddings.command import embed
 from tribe_service.scale.command import scale
 from tribe_service.seed.command import seed
 from tribe_service.tables import ALL_TABLES
@@ -19,5 +20,5 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(MIGRATIONS_FOLDER),
     table_classes=ALL_TABLES,
     migration_dependencies=[],
-    commands=[Command(seed, aliases=["reseed"]), Command(scale)],
+    commands=[Command(seed, aliases=["reseed"]), Command(scale), Command(embed)],
 )

@@ -38,6 +38,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import psutil
 
+from benchmarks import recall
 from benchmarks.load import (
     HttpRequest,
     LoadResult,
@@ -188,6 +189,7 @@ class Report:
     settings: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     fields_resolved: int = 0
+    recall: recall.RecallReport | None = None
 
 
 def measure(
@@ -646,6 +648,8 @@ def render(report: Report) -> str:
             "milliseconds per request measured above, but it runs on the same CPUs.",
             "",
         ]
+    if report.recall:
+        lines += recall.render(report.recall)
     lines += ["## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
     for name, measured, met in targets(report):
         lines.append(f"| {name} | {measured} | {verdict(met)} |")
@@ -835,6 +839,8 @@ def run_bench(args: argparse.Namespace) -> Report:
     if postmaster is None:
         report.notes.append("PostgreSQL is not on this machine: its CPU time was not measured.")
 
+    say(f"measuring HNSW recall@10 for {recall.SAMPLE} builders against an exact scan")
+    report.recall = asyncio.run(recall.measure(database_url))
     say("counting statements on the scaled database (and profiling the landing page)")
     report.statements_scaled = statements_on(database_url, 5, args.profile, "production")
     say("counting the resolvers' statements on the scaled database")

@@ -8,7 +8,13 @@
 * **tribe**: the client's ``TribePage``: a tribe with its members (and their
   skills) and open roles, the tribe with the most active members;
 * **builders**: the client's ``Builders`` directory, a page of 100 builders with
-  their skills and the total count.
+  their skills and the total count;
+* **search**: the client's ``Search`` of builders for "design", ``first: 20``
+  (builders only: with every kind, which relations a page touches, and so its
+  statement count, depends on which kind ranks first in that database);
+* **candidates**: the client's ``RoleCandidates``: a tribe's open roles with 20
+  candidates each (the tribe with the most open roles, then the smallest id);
+* **similar**: the client's ``SimilarBuilders`` of the profile's builder, 20 of them.
 
 The profile's builder and the deep cursor are read from the database, so every
 database gets requests that touch every relation the query names.
@@ -28,6 +34,9 @@ from tribe_service.graphql.client_operations import (
     BUILDERS_QUERY,
     FEED_PAGE_QUERY,
     LANDING_PAGE_QUERY,
+    ROLE_CANDIDATES_QUERY,
+    SEARCH_QUERY,
+    SIMILAR_BUILDERS_QUERY,
     TRIBE_PAGE_QUERY,
 )
 from tribe_service.graphql.pagination import encode_cursor
@@ -37,6 +46,7 @@ BUILDERS_PAGE_SIZE = 100
 FEED_DEPTH = 50_000
 SCALED_USERS = 10_000
 
+SEARCH_TEXT = "design"  # matches builders on the seed as on the scale data
 HEALTH_QUERY = "{ health }"
 
 # A builder whose profile touches every relation: skills, a project with
@@ -60,6 +70,9 @@ ORDER BY (SELECT count(*) FROM tribe_members m WHERE m.tribe_id = t.id AND m.sta
          (SELECT count(*) FROM tribe_open_roles r WHERE r.tribe_id = t.id) DESC, t.id
 LIMIT 1
 """
+CANDIDATES_TRIBE_SQL = """
+SELECT tribe_id FROM tribe_open_roles GROUP BY tribe_id ORDER BY count(*) DESC, tribe_id LIMIT 1
+"""
 FEED_ROW_SQL = """
 SELECT created_at, id FROM feed_events ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1
 """
@@ -75,6 +88,7 @@ class DatabaseShape:
     feed_cursor: str | None
     feed_cursor_depth: int  # the cursor is that of the n-th newest event
     tribe_id: str = ""
+    candidates_tribe_id: str = ""
 
     def variables(self, scenario: str) -> dict[str, Any]:
         """The GraphQL variables of ``scenario`` on this database."""
@@ -88,6 +102,12 @@ class DatabaseShape:
             return {"id": self.tribe_id}
         if scenario == "builders":
             return {"first": BUILDERS_PAGE_SIZE}
+        if scenario == "search":
+            return {"query": SEARCH_TEXT, "kinds": ["USER"], "first": PAGE_SIZE}
+        if scenario == "candidates":
+            return {"id": self.candidates_tribe_id, "first": PAGE_SIZE}
+        if scenario == "similar":
+            return {"username": self.profile_username, "first": PAGE_SIZE}
         raise KeyError(scenario)
 
 
@@ -97,6 +117,9 @@ SCENARIO_QUERIES = {
     "feed-deep": FEED_PAGE_QUERY,
     "tribe": TRIBE_PAGE_QUERY,
     "builders": BUILDERS_QUERY,
+    "search": SEARCH_QUERY,
+    "candidates": ROLE_CANDIDATES_QUERY,
+    "similar": SIMILAR_BUILDERS_QUERY,
 }
 SCENARIO_TITLES = {
     "landing": "landing page (first: 20)",
@@ -104,6 +127,9 @@ SCENARIO_TITLES = {
     "feed-deep": "feed page 50,000 events deep",
     "tribe": "tribe page (members, open roles)",
     "builders": "100 builders with skills",
+    "search": f'search builders "{SEARCH_TEXT}" (first: 20)',
+    "candidates": "a tribe's open roles, 20 candidates each",
+    "similar": "a builder's 20 most similar builders",
 }
 
 
@@ -119,7 +145,9 @@ async def read_shape(connection: asyncpg.Connection, depth: int = FEED_DEPTH) ->
         cursor_depth = min(depth, max(events // 2, 1))
         row = await connection.fetchrow(FEED_ROW_SQL, cursor_depth - 1)
         cursor = encode_cursor(FEED.cursor_kind, (row["created_at"], row["id"]))
+    tribe_id = await connection.fetchval(CANDIDATES_TRIBE_SQL)
     return DatabaseShape(
+        candidates_tribe_id=tribe_id or "",
         users=users,
         feed_events=events,
         profile_username=username or "",

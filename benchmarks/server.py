@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from typing import IO, Self
 import psutil
 
 from benchmarks.load import LOCALHOST
+from tribe_service.embedded_postgres import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -33,13 +33,6 @@ STOP_GRACE_SECONDS = 15.0
 
 class ServerError(RuntimeError):
     """A server did not start, or died."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOCALHOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def http_get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:

@@ -99,26 +99,30 @@ class Measurer:
         self._patch_engine_timer()
 
     def _patch_engine_timer(self) -> None:
-        """Add up the wall time during which at least one statement is in flight."""
-        from tribe_service.engine import Connection
+        """Add up the wall time during which at least one statement is in flight.
 
-        original = Connection.fetch
+        Every statement the engine runs (Piccolo queries, ``fetch``, a compiled
+        plan's ``fetch_all``) goes through ``TribeEngine._routed``.
+        """
+        from tribe_service.engine import TribeEngine
+
+        original = TribeEngine._routed
         in_flight = 0
         since = 0.0
 
-        async def timed(connection: Connection, sql: str, *args: Any) -> Any:
+        async def timed(engine: TribeEngine, run: Any) -> Any:
             nonlocal in_flight, since
             if in_flight == 0:
                 since = time.perf_counter()
             in_flight += 1
             try:
-                return await original(connection, sql, *args)
+                return await original(engine, run)
             finally:
                 in_flight -= 1
                 if in_flight == 0:
                     self.waiting += time.perf_counter() - since
 
-        Connection.fetch = timed  # type: ignore[method-assign,assignment]
+        TribeEngine._routed = timed  # type: ignore[method-assign,assignment]
 
     async def post(self, client: httpx.AsyncClient, scenario: str, shape: DatabaseShape) -> None:
         """Send ``scenario``; raise unless it answers 200 without errors."""

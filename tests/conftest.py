@@ -15,6 +15,7 @@ seed) use it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -24,11 +25,16 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from benchmarks.server import ServerProcess
+    from tribe_service.embedded_postgres import EmbeddedPostgres
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,19 +64,8 @@ class TestDatabase:
         self.drop_database(self.name)
 
     def drop_database(self, name: str) -> None:
-        """Drop ``name``, retrying while a server process of another role (autovacuum) is in it.
-
-        ``WITH (FORCE)`` may terminate only our own role's sessions; an autovacuum
-        worker that just started on a fresh database leaves within moments.
-        """
-        for attempt in range(20):
-            try:
-                asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                return
-            except asyncpg.exceptions.InsufficientPrivilegeError:
-                if attempt == 19:
-                    raise
-                time.sleep(0.25)
+        """Drop ``name`` on the session's server (see :func:`drop_database`)."""
+        drop_database(self.server_url, name)
 
     def close(self) -> None:
         try:
@@ -82,11 +77,31 @@ class TestDatabase:
                 shutil.rmtree(self.temp_dir, ignore_errors=True)
 
     async def _admin(self, sql: str) -> None:
-        connection = await asyncpg.connect(self.server_url)
+        await _execute(self.server_url, sql)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop ``name``, retrying while a server process of another role (autovacuum) is in it.
+
+    ``WITH (FORCE)`` may terminate only our own role's sessions; an autovacuum
+    worker that just started on a fresh database leaves within moments.
+    """
+    for attempt in range(20):
         try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
+            asyncio.run(_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except asyncpg.exceptions.InsufficientPrivilegeError:
+            if attempt == 19:
+                raise
+            time.sleep(0.25)
+
+
+async def _execute(server_url: str, sql: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
 
 
 def _with_database(url: str, database: str) -> str:
@@ -108,9 +123,10 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
-def migrate_forwards() -> None:
-    """Apply every migration to the test database, failing loudly if one breaks."""
-    result = run_cli("piccolo", "migrations", "forwards", "all")
+def migrate_forwards(database_url: str | None = None) -> None:
+    """Apply every migration (default: to the test database), failing loudly if one breaks."""
+    env = {"DATABASE_URL": database_url} if database_url else None
+    result = run_cli("piccolo", "migrations", "forwards", "all", env=env)
     if result.returncode != 0:
         raise RuntimeError(f"migrations failed:\n{result.stdout}\n{result.stderr}")
 
@@ -124,6 +140,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):  # pragma: no cover - no xdist here
         return
     os.environ["ENVIRONMENT"] = "test"
+    # Servers the tests start must not fill embeddings behind their backs (it would race the
+    # filler tests and show up in pg_stat_activity); tests/test_embeddings.py runs fillers itself.
+    os.environ["EMBEDDING_FILL_INTERVAL"] = "0"
     _database = TestDatabase()
     _database.create()
     os.environ["DATABASE_URL"] = _database.url
@@ -166,19 +185,27 @@ def live_server(database_url: str) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.port}"
 
 
+@contextlib.contextmanager
+def scratch_database(server_url: str | None = None) -> Iterator[str]:
+    """A new, empty database on ``server_url`` (default: the session's server), dropped after."""
+    assert _database is not None
+    server_url = server_url or _database.server_url
+    name = f"tribe_scratch_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_execute(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        drop_database(server_url, name)
+
+
 @pytest.fixture
 def empty_database_url() -> Iterator[str]:
     """A new, empty database on the session's server, dropped after the test.
 
     For tests that must not touch the shared database (migration round trips).
     """
-    assert _database is not None
-    name = f"tribe_scratch_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_database._admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield _with_database(_database.server_url, name)
-    finally:
-        _database.drop_database(name)
+    with scratch_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -222,3 +249,52 @@ async def seeded(engine: object) -> None:
     from tribe_service.seed import seed_database
 
     await seed_database()
+
+
+@contextlib.contextmanager
+def seeded_database(server_url: str) -> Iterator[str]:
+    """A scratch database on ``server_url``, migrated and seeded by the CLI, dropped after."""
+    with scratch_database(server_url) as url:
+        migrate_forwards(url)
+        result = run_cli("piccolo", "tribe_service", "seed", env={"DATABASE_URL": url})
+        if result.returncode != 0:
+            raise RuntimeError(f"seed failed:\n{result.stdout}\n{result.stderr}")
+        yield url
+
+
+def database_name(url: str) -> str:
+    """The database a URL points at."""
+    return urlsplit(url).path.lstrip("/")
+
+
+@pytest.fixture(scope="session")
+def primary() -> Iterator[EmbeddedPostgres]:
+    """An embedded server of its own, for tests that replicate it or stop it (with PgBouncer)."""
+    from tribe_service.embedded_postgres import temporary_server
+
+    with temporary_server("tribe-primary-") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def primary_database(primary: EmbeddedPostgres) -> Iterator[str]:
+    """A migrated, seeded scratch database on :func:`primary` (so also on its replicas)."""
+    with seeded_database(primary.url()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def replica(primary: EmbeddedPostgres, primary_database: str) -> Iterator[EmbeddedPostgres]:
+    """A real streaming replica of :func:`primary`, logging every statement; stopped after."""
+    from tribe_service.embedded_postgres import temporary_server
+
+    with temporary_server("tribe-replica-", replica_of=primary, log_statements=True) as replica:
+        yield replica
+
+
+@pytest.fixture
+async def served_client(app_server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the module's ``app_server`` (the app in its own process)."""
+    base_url = f"http://127.0.0.1:{app_server.port}"
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        yield client

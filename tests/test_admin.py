@@ -82,12 +82,15 @@ async def login(client: httpx.AsyncClient, username: str, password: str) -> http
 async def restore_user(user: User) -> None:
     """Put a seeded user back as it was (raw SQL: an ORM update moves ``updated_at``)."""
     await User.raw(
-        "UPDATE users SET headline = {}, embedding = NULL, password_hash = NULL,"
+        "UPDATE users SET headline = {}, display_name = {}, password_hash = NULL,"
         " github_access_token_encrypted = NULL, updated_at = {} WHERE id = {}",
         user.headline,
+        user.display_name,
         user.updated_at,
         user.id,
     )
+    # Separately: restoring the headline clears the embedding by trigger.
+    await User.raw("UPDATE users SET embedding = {} WHERE id = {}", user.embedding, user.id)
 
 
 @pytest.fixture(scope="module")
@@ -436,7 +439,8 @@ async def test_edit_form_save_keeps_vectors_and_secrets(admin, seeded):
         schema = (await admin.get("/admin/api/tables/users/schema/")).json()
         form = {name: detail.json().get(name) for name in schema["properties"]}
         form.update(
-            headline="Edited in the admin",
+            # Not the headline: that would (rightly) clear the embedding by trigger.
+            display_name="Edited in the admin",
             password_hash=None,
             github_access_token_encrypted=None,
             embedding=None,
@@ -449,7 +453,7 @@ async def test_edit_form_save_keeps_vectors_and_secrets(admin, seeded):
 
         row = await User.select().where(User.id == maya.id).first()
         assert row is not None
-        assert row["headline"] == "Edited in the admin"
+        assert row["display_name"] == "Edited in the admin"
         assert row["password_hash"] == SECRET_HASH
         assert row["github_access_token_encrypted"] == SECRET_TOKEN
         assert row["embedding"] == pytest.approx(embedding)

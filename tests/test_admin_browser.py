@@ -16,7 +16,9 @@ from tests.browser import WAIT_SECONDS, Browser, find_browser, start_chromium
 from tribe_service.tables import User
 from tribe_service.tables.user import EMBEDDING_DIMENSIONS
 
-EDITED_HEADLINE = "Edited in a real browser"
+# The display name, not the headline: a headline edit would (rightly) clear the embedding
+# by trigger, and the test checks that the admin itself never writes the vector.
+EDITED_NAME = "Maya Chen, edited in a real browser"
 
 pytestmark = pytest.mark.filterwarnings("ignore:If running sessions in production:UserWarning")
 
@@ -82,9 +84,9 @@ def browse_the_admin(
             wait.until(
                 EC.text_to_be_present_in_element_value((By.NAME, "display_name"), "Maya Chen")
             )
-            headline = driver.find_element(By.NAME, "headline")
-            headline.clear()
-            headline.send_keys(EDITED_HEADLINE)
+            name = driver.find_element(By.NAME, "display_name")
+            name.clear()
+            name.send_keys(EDITED_NAME)
             if os.environ.get("ADMIN_SCREENSHOTS"):  # a directory, to look at the page
                 driver.save_screenshot(os.path.join(os.environ["ADMIN_SCREENSHOTS"], "edit.png"))
             driver.find_element(By.CSS_SELECTOR, "[data-uitest=save_button]").click()
@@ -116,15 +118,16 @@ async def test_chromium_logs_in_and_sees_maya_chen(live_server, seeded, admin_lo
 
         row = await User.select().where(User.id == maya.id).first()
         assert row is not None
-        assert row["headline"] == EDITED_HEADLINE
+        assert row["display_name"] == EDITED_NAME
         assert row["password_hash"] == secret  # the form's empty secret wrote nothing
         assert row["embedding"] == embedding
-        assert "browser" in row["search_vector"]  # the trigger saw the new headline
+        assert "browser" in row["search_vector"]  # the trigger saw the new name
     finally:
         await User.raw(
-            "UPDATE users SET headline = {}, password_hash = NULL, embedding = NULL,"
+            "UPDATE users SET display_name = {}, password_hash = NULL, embedding = {},"
             " updated_at = {} WHERE id = {}",
-            maya.headline,
+            maya.display_name,
+            maya.embedding,
             maya.updated_at,
             maya.id,
         )

@@ -25,9 +25,9 @@ from benchmarks.load import (
     serve_null,
 )
 from benchmarks.reference_app import LANDING_SQL
-from benchmarks.server import free_port
 from benchmarks.stress import classify, graphql_error_codes, with_application_name
 from tests.graphql_client import graphql_data
+from tribe_service.embedded_postgres import free_port
 from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY
 
 

@@ -8,6 +8,7 @@ from tests.conftest import run_cli
 from tribe_service.config import (
     DEFAULT_DATABASE_URL,
     ConfigError,
+    DatabasePooler,
     Environment,
     load_settings,
 )
@@ -57,6 +58,11 @@ def test_debug_defaults_off_outside_development():
         ({"PORT": "70000"}, "PORT"),
         ({"DATABASE_URL": "mysql://u:p@h/db"}, "DATABASE_URL"),
         ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"DATABASE_REPLICA_URLS": "postgresql://h/db, mysql://h/db"}, "DATABASE_REPLICA_URLS"),
+        ({"REPLICA_MAX_LAG_MS": "-1"}, "REPLICA_MAX_LAG_MS"),
+        ({"REPLICA_MAX_LAG_MS": "soon"}, "REPLICA_MAX_LAG_MS"),
+        ({"REPLICA_CHECK_INTERVAL_MS": "10"}, "REPLICA_CHECK_INTERVAL_MS"),
+        ({"DATABASE_POOLER": "pgpool"}, "DATABASE_POOLER"),
     ],
 )
 def test_bad_values_name_the_variable(environ, variable):
@@ -88,6 +94,31 @@ def test_repr_masks_the_database_password():
     assert "s3cret" not in text
     assert "postgresql://tribe:***@db:5432/tribe" in text
     assert "port=8000" in text
+
+
+def test_replicas_and_pooler_default_to_none():
+    settings = load_settings({})
+    assert settings.replica_urls == []
+    assert settings.database_pooler is DatabasePooler.NONE
+
+
+def test_replica_urls_are_a_comma_separated_list():
+    settings = load_settings(
+        {
+            "DATABASE_REPLICA_URLS": "postgresql://r1/tribe, postgresql://r2/tribe",
+            "REPLICA_MAX_LAG_MS": "250",
+            "DATABASE_POOLER": "pgbouncer",
+        }
+    )
+    assert settings.replica_urls == ["postgresql://r1/tribe", "postgresql://r2/tribe"]
+    assert settings.replica_max_lag_ms == 250
+    assert settings.database_pooler is DatabasePooler.PGBOUNCER
+
+
+def test_repr_masks_the_replica_passwords():
+    settings = load_settings({"DATABASE_REPLICA_URLS": "postgresql://tribe:s3cret@replica/tribe"})
+    assert "s3cret" not in repr(settings)
+    assert "postgresql://tribe:***@replica/tribe" in repr(settings)
 
 
 def test_limits_have_defaults_and_refuse_nonsense():

@@ -31,6 +31,13 @@ SPEC_FIELDS = {
     },
 }  # fmt: skip
 
+# Issue 12's discovery fields, beyond the spec's section 5.
+DISCOVERY_FIELDS = {
+    "User": {"similarBuilders"},
+    "Project": {"similarProjects"},
+    "OpenRole": {"candidates"},
+}
+
 SPEC_ENUMS = {
     "UserRole": {"ENGINEER", "DESIGNER", "PM", "MARKETER", "GROWTH", "FOUNDER", "OTHER"},
     "AvailabilityStatus": {"OPEN_TO_TRIBE", "AVAILABLE_FOR_PROJECTS", "JUST_BROWSING"},
@@ -58,6 +65,7 @@ ROOT_FIELDS = {
     "tribe": "Tribe",
     "tribes": "TribeConnection",
     "feed": "FeedEventConnection",
+    "search": "SearchConnection",
     "skills": "[Skill!]",
 }
 
@@ -101,7 +109,7 @@ def types_by_name(schema: dict) -> dict[str, dict]:
 @pytest.mark.parametrize("type_name", sorted(SPEC_FIELDS))
 async def test_every_spec_field_is_in_the_schema(schema, type_name):
     fields = {f["name"] for f in types_by_name(schema)[type_name]["fields"]}
-    assert fields == SPEC_FIELDS[type_name]
+    assert fields == SPEC_FIELDS[type_name] | DISCOVERY_FIELDS.get(type_name, set())
 
 
 @pytest.mark.parametrize("enum_name", sorted(SPEC_ENUMS))
@@ -148,6 +156,28 @@ async def test_root_queries_and_no_mutation_type(schema):
     assert builders["first"] == ("Int!", "20")
     assert builders["role"][0] == "UserRole"
     assert builders["availability"][0] == "AvailabilityStatus"
+    assert builders["skills"][0] == "[String!]"
+    search = {a["name"]: type_string(a["type"]) for a in root["search"]["args"]}
+    assert search == {
+        "query": "String!",
+        "kinds": "[SearchKind!]",
+        "first": "Int!",
+        "after": "String",
+    }
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field_name", "hit"),
+    [
+        ("User", "similarBuilders", "[SimilarBuilder!]!"),
+        ("Project", "similarProjects", "[SimilarProject!]!"),
+        ("OpenRole", "candidates", "[Candidate!]!"),
+    ],
+)
+async def test_discovery_lists_take_a_page_size(schema, type_name, field_name, hit):
+    assert arguments(schema, type_name, field_name) == {"first": ("Int!", "20")}
+    field = next(f for f in types_by_name(schema)[type_name]["fields"] if f["name"] == field_name)
+    assert type_string(field["type"]) == hit
 
 
 def arguments(schema: dict, type_name: str, field_name: str) -> dict[str, tuple[str, str]]:

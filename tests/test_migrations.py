@@ -20,6 +20,14 @@ MIGRATIONS_FOLDER = REPO_ROOT / "tribe_service" / "piccolo_migrations"
 # The HNSW and GIN indexes and the search triggers come from the raw-SQL migration.
 SPECIAL_INDEXES = {"hnsw": 2, "gin": 3}
 SEARCH_TRIGGER_TABLES = {"users", "projects", "tribes"}
+# The discovery migration clears stale embeddings: on a builder's or project's change,
+# on a builder's skills changing (user_skills) and on a skill's renaming.
+STALE_EMBEDDING_TRIGGER_FUNCTIONS = {
+    "users_embedding_stale",
+    "projects_embedding_stale",
+    "user_skills_embedding_stale",
+    "skills_embedding_stale",
+}
 
 
 def migration_ids() -> list[str]:
@@ -121,8 +129,15 @@ def test_migrations_forwards_backwards_and_forwards_again(empty_database_url):
     assert "vector" in built["extensions"]
     for method, count in SPECIAL_INDEXES.items():
         assert built["access_methods"].count(method) == count, method
-    assert {table for table, *_ in built["triggers"]} == SEARCH_TRIGGER_TABLES
-    assert len(built["trigger_functions"]) == len(SEARCH_TRIGGER_TABLES)
+    assert {table for table, *_ in built["triggers"]} == SEARCH_TRIGGER_TABLES | {
+        "user_skills",
+        "skills",
+    }
+    assert (
+        built["trigger_functions"]
+        == {f"{table}_search_vector_refresh" for table in SEARCH_TRIGGER_TABLES}
+        | STALE_EMBEDDING_TRIGGER_FUNCTIONS
+    )
 
     output = piccolo(url, "migrations", "backwards", APP, "--migration_id=all", "--auto_agree")
     for migration_id in ids:

@@ -6,10 +6,7 @@ stops and starts it.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -17,7 +14,7 @@ import pytest
 
 from tribe_service.app import create_app
 from tribe_service.config import load_settings
-from tribe_service.embedded_postgres import EmbeddedPostgres
+from tribe_service.embedded_postgres import EmbeddedPostgres, temporary_server
 from tribe_service.engine import build_engine, is_database_unavailable
 from tribe_service.graphql.errors import DATABASE_UNAVAILABLE_MESSAGE
 
@@ -26,12 +23,8 @@ HEALTH = {"query": "{ health }"}
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[EmbeddedPostgres]:
-    directory = Path(tempfile.mkdtemp(prefix="tribe-outage-"))
-    server = EmbeddedPostgres(directory / "postgres")
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(directory, ignore_errors=True)
+    with temporary_server("tribe-outage-") as server:
+        yield server
 
 
 @pytest.fixture

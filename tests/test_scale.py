@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ import pytest
 from ulid import ULID
 
 from tests.conftest import run_cli
+from tribe_service.embeddings import BuilderProfile, ProjectProfile
+from tribe_service.embeddings.hashing import builder_vector, project_vector
 from tribe_service.scale.generator import (
     SCALE_EMAIL_DOMAIN,
     ScaleCounts,
@@ -357,6 +360,35 @@ async def test_embeddings_are_1536_dimension_unit_vectors(scaled):
     )
     by_kind = {row[0]: row[1] for row in similarity}
     assert by_kind[True] > by_kind[False] + 0.1
+
+
+async def test_embeddings_are_what_the_embedder_makes_of_the_rows(scaled):
+    """Scale vectors are not random: the filler would compute the very same ones."""
+    url = scaled["urls"][0]
+    users = await _fetch(
+        url,
+        """
+        SELECT u.headline, u.bio, u.primary_role, u.embedding::real[] AS embedding,
+               array(SELECT s.name FROM user_skills us JOIN skills s ON s.id = us.skill_id
+                     WHERE us.user_id = u.id ORDER BY us.added_at) AS skills
+        FROM users u WHERE u.email LIKE '%@scale.example.com' ORDER BY u.id LIMIT 25
+        """,
+    )
+    for row in users:
+        profile = BuilderProfile(
+            tuple(row["skills"]), row["primary_role"], row["headline"], row["bio"]
+        )
+        assert list(row["embedding"]) == pytest.approx(builder_vector(profile).to_list())
+    projects = await _fetch(
+        url,
+        "SELECT title, description, tech_stack::text, embedding::real[] AS embedding"
+        " FROM projects ORDER BY id LIMIT 25",
+    )
+    for row in projects:
+        profile = ProjectProfile(
+            tuple(json.loads(row["tech_stack"])), row["title"], row["description"]
+        )
+        assert list(row["embedding"]) == pytest.approx(project_vector(profile).to_list())
 
 
 async def test_search_vectors_are_filled_and_vector_indexes_are_back(scaled, database_url):

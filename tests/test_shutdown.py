@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import time
 
@@ -71,3 +72,37 @@ async def test_sigterm_drains_in_flight_requests_within_the_grace(database_url, 
                     assert left == 0  # the cancelled request's statement went with it
         finally:
             await blocker.close()
+
+
+async def _waiting_on_the_lock(connection: asyncpg.Connection) -> int:
+    return await connection.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+
+
+async def test_a_client_that_hangs_up_cancels_its_statement(database_url):
+    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "test", "OPERATION_TIMEOUT_SECONDS": "30"}
+    with uvicorn_server("tribe_service.app:app", workers=1, env=env) as server:
+        blocker, transaction = await _locked_users(database_url)
+        try:
+            body = json.dumps(QUERY).encode()
+            _reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(
+                b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (len(body), body)
+            )
+            await writer.drain()
+            await asyncio.sleep(1.0)
+            assert await _waiting_on_the_lock(blocker) == 1
+            writer.close()  # the client hangs up
+            await writer.wait_closed()
+            await asyncio.sleep(1.0)
+            assert await _waiting_on_the_lock(blocker) == 0  # the server stopped its work
+            await transaction.rollback()
+        finally:
+            await blocker.close()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+            response = await client.post("/graphql", json=QUERY)  # the pool still serves
+        assert len(response.json()["data"]["builders"]["nodes"]) == 2

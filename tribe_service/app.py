@@ -7,8 +7,10 @@ given settings (the tests use it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar, Response, get
 from litestar.app import DEFAULT_OPENAPI_CONFIG
@@ -23,6 +25,8 @@ from piccolo.engine import engine_finder
 from tribe_service.admin import MOUNT_PATH, AdminMount, build_admin
 from tribe_service.admin_login import LoginThrottle
 from tribe_service.config import Settings, settings_or_exit
+from tribe_service.embeddings import embedder_for
+from tribe_service.embeddings.filler import BackgroundFiller
 from tribe_service.engine import TribeEngine, is_database_unavailable
 from tribe_service.garbage_collection import tune_for_serving
 from tribe_service.graphiql import graphiql_assets_router
@@ -90,21 +94,35 @@ def create_app(
         await admin_app(scope, receive, send)  # type: ignore[arg-type]
 
     @get("/healthz", include_in_schema=False)
-    async def healthz() -> Response[dict[str, str]]:
-        """200 when the database answers, 503 when it does not."""
+    async def healthz() -> Response[dict[str, Any]]:
+        """200 while the primary answers, 503 when it does not; replicas are reported, not required."""
+        body: dict[str, Any] = {"status": "ok"}
+        status_code = HTTP_200_OK
         try:
             await engine.ping()
         except Exception as error:
             if not is_database_unavailable(error):
                 raise
-            return Response(
-                {"status": "database unavailable"}, status_code=HTTP_503_SERVICE_UNAVAILABLE
-            )
-        return Response({"status": "ok"}, status_code=HTTP_200_OK)
+            body["status"] = "database unavailable"
+            status_code = HTTP_503_SERVICE_UNAVAILABLE
+        replicas = engine.replica_statuses()
+        if replicas:
+            body["replicas"] = {name: status.describe() for name, status in replicas.items()}
+            body["replicas_out"] = [n for n, status in replicas.items() if not status.serves_reads]
+        return Response(body, status_code=status_code)
 
     handlers: list[ControllerRouterHandler] = [graphql, admin, healthz]
     if not settings.is_production:  # GraphiQL is off there
         handlers.append(graphiql_assets_router())
+    on_startup: list[Callable[[], Any]] = [engine.open_pool, tune_for_serving]
+    on_shutdown: list[Callable[[], Any]] = [engine.close_connection_pool]
+    if settings.embedding_fill_interval > 0:
+        # Every worker runs one; FOR UPDATE SKIP LOCKED keeps them off each other's rows.
+        filler = BackgroundFiller(
+            engine, embedder_for(settings), interval=settings.embedding_fill_interval
+        )
+        on_startup.append(filler.start)
+        on_shutdown.insert(0, filler.stop)
     return Litestar(
         route_handlers=handlers,
         cors_config=CORSConfig(allow_origins=settings.allowed_origins, allow_credentials=True),
@@ -117,8 +135,8 @@ def create_app(
         stores={RATE_LIMIT_STORE: store},
         # Litestar's /schema pages describe only /healthz; production serves none.
         openapi_config=None if settings.is_production else DEFAULT_OPENAPI_CONFIG,
-        on_startup=[engine.open_pool, tune_for_serving],
-        on_shutdown=[engine.close_connection_pool],
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
         debug=settings.debug_enabled and not settings.is_production,
     )
 

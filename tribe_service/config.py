@@ -28,12 +28,45 @@ class Environment(enum.StrEnum):
     PRODUCTION = "production"
 
 
+class EmbedderName(enum.StrEnum):
+    """Which :class:`tribe_service.embeddings.Embedder` makes the vectors."""
+
+    HASHING = "hashing"  # the built-in deterministic feature-hashing embedder
+
+
+class DatabasePooler(enum.StrEnum):
+    """What sits between the app and PostgreSQL.
+
+    Behind PgBouncer in transaction mode, consecutive statements of one client
+    connection may run on different server connections, so asyncpg's cache of
+    named prepared statements must be off (PgBouncer < 1.21 does not track them).
+    """
+
+    NONE = "none"
+    PGBOUNCER = "pgbouncer"
+
+
 class ConfigError(ValueError):
     """A configuration value is missing or malformed."""
 
 
+MIN_REPLICA_CHECK_INTERVAL_MS = 50
+
+
 def _split_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _check_postgres_url(variable: str, url: str) -> None:
+    scheme = urlsplit(url).scheme
+    if scheme not in {"postgres", "postgresql"}:
+        raise ValueError(f"{variable} must be a postgresql:// URL (got scheme {scheme!r})")
+
+
+def mask_password(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (for logs and reprs)."""
+    password = urlsplit(url).password
+    return url.replace(f":{password}@", ":***@", 1) if password else url
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
@@ -50,6 +83,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     db_pool_max_size: int = 10
     # Off: every operation through Strawberry's resolvers (the benchmark's baseline).
     compiled_execution: bool = True
+    embedder: EmbedderName = EmbedderName.HASHING
+    # Seconds between the background embedding filler's passes; 0 turns it off.
+    embedding_fill_interval: float = 5.0
+    database_replica_urls: str = ""
+    replica_max_lag_ms: int = 1000
+    replica_check_interval_ms: int = 1000
+    database_pooler: DatabasePooler = DatabasePooler.NONE
     # Limits on the work one request can cause (README: "Limits").
     max_query_cost: int = 10_000
     max_query_depth: int = 10
@@ -66,13 +106,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     admin_lockout_seconds: int = 300
 
     def __post_init__(self) -> None:
-        scheme = urlsplit(self.database_url).scheme
-        if scheme not in {"postgres", "postgresql"}:
-            raise ValueError(f"DATABASE_URL must be a postgresql:// URL (got scheme {scheme!r})")
+        _check_postgres_url("DATABASE_URL", self.database_url)
+        for url in self.replica_urls:
+            _check_postgres_url("DATABASE_REPLICA_URLS", url)
+        if self.replica_max_lag_ms < 0:
+            raise ValueError(
+                f"REPLICA_MAX_LAG_MS must be 0 or more (got {self.replica_max_lag_ms})"
+            )
+        if self.replica_check_interval_ms < MIN_REPLICA_CHECK_INTERVAL_MS:
+            raise ValueError(
+                f"REPLICA_CHECK_INTERVAL_MS must be at least {MIN_REPLICA_CHECK_INTERVAL_MS}"
+                f" (got {self.replica_check_interval_ms})"
+            )
         if not 0 < self.port < 65536:
             raise ValueError(f"PORT must be between 1 and 65535 (got {self.port})")
         if not 1 <= self.db_pool_min_size <= self.db_pool_max_size:
             raise ValueError("DB_POOL_MIN_SIZE must be at least 1 and at most DB_POOL_MAX_SIZE")
+        if self.embedding_fill_interval < 0:
+            raise ValueError(
+                "EMBEDDING_FILL_INTERVAL must not be negative (0 turns the filler off)"
+            )
         for name in ("max_query_cost", "max_query_depth", "max_query_tokens", "max_query_chars"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.upper()} must be at least 1")
@@ -92,12 +145,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
 
     def __repr__(self) -> str:
         """Every setting, with the database password masked (settings end up in logs)."""
-        parts = urlsplit(self.database_url)
-        url = self.database_url
-        if parts.password:
-            url = url.replace(f":{parts.password}@", ":***@", 1)
         fields = {f.name: getattr(self, f.name) for f in msgspec.structs.fields(self)}
-        fields["database_url"] = url
+        fields["database_url"] = mask_password(self.database_url)
+        fields["database_replica_urls"] = ",".join(map(mask_password, self.replica_urls))
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in fields.items()) + ")"
 
     @property
@@ -121,6 +171,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
         if self.cors_origins is not None:
             return _split_list(self.cors_origins)
         return [] if self.is_production else list(DEVELOPMENT_CORS_ORIGINS)
+
+    @property
+    def replica_urls(self) -> list[str]:
+        """``DATABASE_REPLICA_URLS`` as a list: the read replicas, in order (may be empty)."""
+        return _split_list(self.database_replica_urls)
 
     @property
     def proxies(self) -> list[str]:

@@ -11,6 +11,11 @@ Command line (used by the justfile)::
     python -m tribe_service.embedded_postgres start   # idempotent; prints the URL
     python -m tribe_service.embedded_postgres stop
     python -m tribe_service.embedded_postgres url     # the URL, if running
+    python -m tribe_service.embedded_postgres replica       # a streaming replica; its URL
+    python -m tribe_service.embedded_postgres replica-stop
+
+``--log-statements`` makes a server log every statement (to see where reads
+land); the replica does so unless ``--no-log-statements``.
 
 PostgreSQL refuses to run as root, so as root the server runs as the
 unprivileged user ``pgserver`` (created if missing).
@@ -19,6 +24,7 @@ unprivileged user ``pgserver`` (created if missing).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -29,8 +35,10 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
@@ -44,6 +52,7 @@ with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on i
 
 POSTGRES_MAJOR_VERSION = 16
 DEFAULT_DATA_DIR = Path(".data") / "postgres"
+DEFAULT_REPLICA_DATA_DIR = Path(".data") / "replica"
 DEFAULT_PORT = 5432
 ROLE = "tribe"
 PASSWORD = "tribe"  # the embedded server is for development only
@@ -62,6 +71,22 @@ def _bin_dir() -> Path:
 
 def _runs_as_root() -> bool:
     return os.geteuid() == 0
+
+
+def as_server_user(command: list[str]) -> list[str]:
+    """``command`` run as the unprivileged ``pgserver`` when we are root (servers refuse root)."""
+    if _runs_as_root():
+        ensure_user_exists(SYSTEM_USER)
+        return ["runuser", "-u", SYSTEM_USER, "--", *command]
+    return command
+
+
+def give_to_server_user(*paths: Path) -> None:
+    """Let the server user own ``paths`` (when we are root and it runs the servers)."""
+    if _runs_as_root():
+        ensure_user_exists(SYSTEM_USER)
+        for path in paths:
+            shutil.chown(path, SYSTEM_USER, SYSTEM_USER)
 
 
 def _port_is_free(port: int) -> bool:
@@ -86,6 +111,8 @@ class EmbeddedPostgres:
     """One embedded cluster: a data directory plus the port it listens on."""
 
     data_dir: Path
+    log_statements: bool = field(default=False, kw_only=True)
+    default_port: ClassVar[int | None] = DEFAULT_PORT
 
     @property
     def _state_file(self) -> Path:
@@ -95,7 +122,11 @@ class EmbeddedPostgres:
 
     @property
     def log_file(self) -> Path:
-        """The server's log (its stderr: what log_statement and errors write)."""
+        """The server's log (statements too, with ``log_statements`` or :class:`StatementLog`)."""
+        return self._log_file
+
+    @property
+    def _log_file(self) -> Path:
         return self.data_dir.with_name(self.data_dir.name + ".log")
 
     @property
@@ -132,6 +163,8 @@ class EmbeddedPostgres:
         port = self._choose_port(preferred_port)
         self._state_file.write_text(json.dumps({"port": port}))
         options = f"-p {port} -h 127.0.0.1 -k {self.socket_dir}"
+        if self.log_statements:
+            options += " -c log_statement=all -c log_timezone=UTC"
         self._run(
             "pg_ctl",
             "start",
@@ -182,7 +215,7 @@ class EmbeddedPostgres:
     # -- internals ---------------------------------------------------------
 
     def _choose_port(self, preferred: int | None) -> int:
-        for candidate in (preferred, self.port, DEFAULT_PORT):
+        for candidate in (preferred, self.port, self.default_port):
             if candidate is not None and _port_is_free(candidate):
                 return candidate
         if preferred is not None:
@@ -200,8 +233,7 @@ class EmbeddedPostgres:
             ensure_folder_permissions(bin_dir, 0o055)
             ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
             ensure_prefix_permissions(self.data_dir)
-            for path in (self.data_dir, self.socket_dir, self.log_file):
-                shutil.chown(path, SYSTEM_USER, SYSTEM_USER)
+            give_to_server_user(self.data_dir, self.socket_dir, self._log_file)
             self.data_dir.chmod(0o700)
 
     def _initdb(self) -> None:
@@ -238,9 +270,7 @@ class EmbeddedPostgres:
     def _run(
         self, program: str, *args: str, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        command = [str(_bin_dir() / program), *args]
-        if _runs_as_root():
-            command = ["runuser", "-u", SYSTEM_USER, "--", *command]
+        command = as_server_user([str(_bin_dir() / program), *args])
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if check and result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()
@@ -293,15 +323,83 @@ def embedded_server_for(database_url: str) -> EmbeddedPostgres | None:
     return None
 
 
+@dataclass(frozen=True)
+class EmbeddedReplica(EmbeddedPostgres):
+    """A hot standby streaming from an embedded primary, on its own port and data directory.
+
+    Created with ``pg_basebackup -R`` over the primary's unix socket (``initdb``'s
+    default ``pg_hba.conf`` trusts local replication connections), so the roles,
+    databases and the ``vector`` extension are the primary's. Read-only.
+    """
+
+    primary: EmbeddedPostgres = field(kw_only=True)
+    default_port: ClassVar[int | None] = None  # a free port, never the primary's default
+
+    def _initdb(self) -> None:
+        if not self.primary.is_running():
+            raise EmbeddedPostgresError("the primary is not running (start it: just db)")
+        self._run(
+            "pg_basebackup",
+            "--pgdata",
+            str(self.data_dir),
+            "--write-recovery-conf",
+            "--wal-method=stream",
+            "--checkpoint=fast",
+            "--host",
+            str(self.primary.socket_dir),
+            "--port",
+            str(self.primary.port),
+            "--username",
+            SUPERUSER,
+        )
+
+    def _provision(self) -> None:
+        """Nothing to create: a standby is read-only and has the primary's objects."""
+
+
+@contextlib.contextmanager
+def temporary_server(
+    prefix: str, *, replica_of: EmbeddedPostgres | None = None, log_statements: bool = False
+) -> Iterator[EmbeddedPostgres]:
+    """A server (or a replica of ``replica_of``) in a new temporary directory, deleted after.
+
+    For tests and benchmarks that need a server of their own to stop, start or replicate.
+    """
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    server = (
+        EmbeddedPostgres(directory / "postgres", log_statements=log_statements)
+        if replica_of is None
+        else EmbeddedReplica(
+            directory / "replica", primary=replica_of, log_statements=log_statements
+        )
+    )
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI: ``start`` | ``stop`` | ``url``. Messages go to stderr, the URL to stdout."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["start", "stop", "url"])
+    parser.add_argument("action", choices=["start", "stop", "url", "replica", "replica-stop"])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--port", type=int, default=_env_port())
+    parser.add_argument("--port", type=int, default=_env_port("EMBEDDED_PG_PORT"))
+    parser.add_argument("--replica-data-dir", type=Path, default=DEFAULT_REPLICA_DATA_DIR)
+    parser.add_argument("--replica-port", type=int, default=_env_port("EMBEDDED_REPLICA_PORT"))
+    parser.add_argument(
+        "--log-statements",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="log every statement (default: on for the replica, off for the primary)",
+    )
     args = parser.parse_args(argv)
-    server = EmbeddedPostgres(args.data_dir)
+    server = EmbeddedPostgres(args.data_dir, log_statements=bool(args.log_statements))
     try:
+        if args.action.startswith("replica"):
+            return _replica_command(args, server)
         if args.action == "start":
             started = server.start(preferred_port=args.port)
             state = "started" if started else "already running"
@@ -324,8 +422,30 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _env_port() -> int | None:
-    value = os.environ.get("EMBEDDED_PG_PORT", "")
+def _replica_command(args: argparse.Namespace, primary: EmbeddedPostgres) -> int:
+    replica = EmbeddedReplica(
+        args.replica_data_dir,
+        primary=primary,
+        log_statements=args.log_statements is not False,
+    )
+    if args.action == "replica-stop":
+        stopped = replica.stop()
+        print("replica " + ("stopped" if stopped else "is not running"), file=sys.stderr)
+        return 0
+    primary.start(preferred_port=args.port)
+    started = replica.start(preferred_port=args.replica_port)
+    state = "started" if started else "already running"
+    print(
+        f"streaming replica of port {primary.port} {state} on port {replica.port}"
+        f" (log: {replica.log_file})",
+        file=sys.stderr,
+    )
+    print(replica.url())
+    return 0
+
+
+def _env_port(variable: str) -> int | None:
+    value = os.environ.get(variable, "")
     return int(value) if value.isdigit() else None
 
 

@@ -13,6 +13,14 @@
   cursors), so the reset was a round trip per query that returned nothing.
   An open transaction is still rolled back on release (asyncpg does that
   before calling the pool's ``reset``).
+* Read replicas (``DATABASE_REPLICA_URLS``) are Piccolo ``extra_nodes``
+  named ``replica_1``, ``replica_2``...; statements sent inside
+  :meth:`TribeEngine.reading` go to a healthy one, everything else (writes,
+  transactions, migrations, the admin) to the primary. See
+  :mod:`tribe_service.replicas` for what "healthy" means.
+* Behind PgBouncer (``DATABASE_POOLER=pgbouncer``) asyncpg's prepared-statement
+  cache is off: in transaction mode a named statement prepared on one server
+  connection is unknown on the next.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -28,7 +36,8 @@ from pgvector import Vector
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
-from tribe_service.config import Settings
+from tribe_service.config import DatabasePooler, Settings
+from tribe_service.replicas import ReplicaMonitor, ReplicaStatus
 
 CONNECT_TIMEOUT_SECONDS = 3.0
 
@@ -141,11 +150,30 @@ def statement_timeout_settings(seconds: float | None) -> dict[str, str]:
     """
     if seconds is None:
         return {}
-    return {"statement_timeout": str(max(1, round(seconds * 1000)))}
+    return {
+        "statement_timeout": str(max(1, round(seconds * 1000))),
+        # A statement whose client went away (a cancelled request whose connection the
+        # pool closed) is stopped within a second, not left waiting on a lock.
+        "client_connection_check_interval": "1000",
+    }
+
+
+_reading: contextvars.ContextVar[bool] = contextvars.ContextVar("reading", default=False)
 
 
 class TribeEngine(PostgresEngine):
-    """PostgresEngine with the pgvector codec on every connection and statement counting."""
+    """PostgresEngine with the pgvector codec, statement counting and read replicas.
+
+    Routing reads: inside ``with engine.reading():`` every statement this engine
+    runs outside a transaction goes to a healthy replica (taking turns), or to the
+    primary when none is healthy. That covers Piccolo queries (``await
+    Table.select()``), :meth:`run_querystring` and :meth:`fetch` (raw SQL with
+    asyncpg ``$n`` parameters, for callers that build SQL themselves). A read that
+    fails because its replica went away is retried once on the primary and the
+    replica is marked out, so a client never sees a replica outage. Outside
+    ``reading()`` everything runs on the primary: only enter it for statements
+    that need not see the caller's own recent writes.
+    """
 
     def __init__(
         self,
@@ -153,15 +181,37 @@ class TribeEngine(PostgresEngine):
         *,
         pool_min_size: int = 2,
         pool_max_size: int = 10,
+        replicas: Mapping[str, TribeEngine] | None = None,
+        replica_max_lag_ms: int = 1000,
+        replica_check_interval_ms: int = 1000,
         statement_timeout_seconds: float | None = None,
     ) -> None:
         self.pool_min_size = pool_min_size
         self.pool_max_size = pool_max_size
         self.statement_timeout_seconds = statement_timeout_seconds
-        super().__init__(config=config)
+        super().__init__(config=config, extra_nodes=dict(replicas or {}))
+        self.replica_monitor = ReplicaMonitor(
+            list(self.extra_nodes),
+            self._connect_to_replica,
+            max_lag_ms=replica_max_lag_ms,
+            interval_ms=replica_check_interval_ms,
+        )
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Send the statements of this block (and its child tasks) to the read replicas."""
+        token = _reading.set(True)
+        try:
+            yield
+        finally:
+            _reading.reset(token)
+
+    def replica_statuses(self) -> dict[str, ReplicaStatus]:
+        """Each replica's last known health, by node name (empty without replicas)."""
+        return self.replica_monitor.statuses()
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
-        """Open the pool at the configured size; each new connection is prepared.
+        """Open the pools (primary and replicas) at the configured size; each connection is prepared.
 
         Pooled connections get the vector codec and the ``record[]`` decoder
         (:func:`prepare_connection`), the statement timeout (see
@@ -175,6 +225,16 @@ class TribeEngine(PostgresEngine):
         if server_settings:
             kwargs.setdefault("server_settings", server_settings)
         await super().start_connection_pool(**kwargs)
+        for replica in self._replicas():
+            await replica.open_pool()
+
+    async def close_connection_pool(self) -> None:
+        """Stop checking replicas and close every pool."""
+        await self.replica_monitor.stop()
+        for replica in self._replicas():
+            if replica.pool is not None:
+                await replica.close_connection_pool()
+        await super().close_connection_pool()
 
     async def get_new_connection(self) -> asyncpg.Connection:
         """A connection outside the pool (migrations, the admin, batch reads)."""
@@ -183,13 +243,15 @@ class TribeEngine(PostgresEngine):
         return connection
 
     async def ping(self) -> None:
-        """Run ``SELECT 1``; raises if the database cannot be reached."""
-        await self.run_querystring(QueryString("SELECT 1"))
+        """Run ``SELECT 1`` on the primary; raises if it cannot be reached."""
+        _count("SELECT 1")
+        await PostgresEngine.run_querystring(self, QueryString("SELECT 1"))
 
     async def open_pool(self) -> None:
-        """Open the pool at start-up without letting a database outage stop the app.
+        """Open the pools at start-up without letting a database outage stop the app.
 
-        If the database is down, the pool starts empty and fills once it is back.
+        If a server is down, its pool starts empty and fills once it is back.
+        Replicas are checked once before this returns, then periodically.
         """
         try:
             await self.start_connection_pool()
@@ -198,54 +260,117 @@ class TribeEngine(PostgresEngine):
                 raise
             logger.warning("database unavailable at start-up; connecting on first use")
             await self.start_connection_pool(min_size=0)
+        if self.extra_nodes:
+            await self.replica_monitor.check_all()
+            self.replica_monitor.start()
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
-        """Run one statement, counting it when a :func:`count_statements` block is open."""
+        """Run one statement (on a replica inside :meth:`reading`), counting it if asked."""
         _count(str(querystring))
-        return await super().run_querystring(querystring, in_pool=in_pool)
+        return await self._routed(
+            lambda engine: PostgresEngine.run_querystring(engine, querystring, in_pool=in_pool)
+        )
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        """Run raw SQL (``$1``... parameters) through the pool, routed like any statement."""
+        (rows,) = await self.fetch_all([(sql, args)])
+        return rows
+
+    async def fetch_all(
+        self, statements: Sequence[tuple[str, Sequence[Any]]]
+    ) -> list[list[asyncpg.Record]]:
+        """The rows of each statement, in order, on one pooled connection, routed as a whole.
+
+        Inside :meth:`reading` they run on one healthy replica (all of them again on
+        the primary if it went away), so a compiled plan reads one consistent server.
+        """
+        if not statements:
+            return []
+        for sql, _ in statements:
+            _count(sql)
+        return await self._routed(lambda engine: engine._fetch_all_on_one_connection(statements))
+
+    async def _fetch_all_on_one_connection(
+        self, statements: Sequence[tuple[str, Sequence[Any]]]
+    ) -> list[list[asyncpg.Record]]:
+        async with self._connection() as connection:
+            return [list(await connection.fetch(sql, *args)) for sql, args in statements]
 
     @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[Connection]:
-        """One pooled connection (a new one if the pool is not open) for several statements."""
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """One pooled connection (a new one if the pool is not open)."""
         if self.pool is None:
             raw = await self.get_new_connection()
             try:
-                yield Connection(raw)
+                yield raw
             finally:
                 await raw.close()
             return
         async with self.pool.acquire() as raw:
-            yield Connection(raw)
+            yield raw
 
-    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        """Run one SQL statement from the data-access layer on a pooled connection."""
-        async with self.connection() as connection:
-            return await connection.fetch(sql, *args)
+    async def _routed(self, run: Any) -> Any:
+        """``run(engine)`` on a replica when reading and one is healthy, else on the primary."""
+        name = self._replica_for_this_statement()
+        if name is None:
+            return await run(self)
+        try:
+            return await run(self.extra_nodes[name])
+        except Exception as error:
+            if not is_database_unavailable(error):
+                raise
+            self.replica_monitor.mark_down(name, error)
+            return await run(self)
+
+    def _replica_for_this_statement(self) -> str | None:
+        if not self.extra_nodes or not _reading.get() or self.current_transaction.get():
+            return None
+        return self.replica_monitor.pick()
+
+    def _replicas(self) -> list[TribeEngine]:
+        return [node for node in self.extra_nodes.values() if isinstance(node, TribeEngine)]
+
+    async def _connect_to_replica(self, name: str) -> asyncpg.Connection:
+        return await asyncpg.connect(**self.extra_nodes[name].config)
 
 
-class Connection:
-    """An asyncpg connection whose statements :func:`count_statements` sees."""
+def replica_node_name(index: int) -> str:
+    """The Piccolo node name of the ``index``-th (0-based) URL in ``DATABASE_REPLICA_URLS``."""
+    return f"replica_{index + 1}"
 
-    __slots__ = ("raw",)
 
-    def __init__(self, raw: asyncpg.Connection) -> None:
-        self.raw = raw
-
-    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        """The rows of one statement (asyncpg prepares and caches it per connection)."""
-        _count(sql)
-        return await self.raw.fetch(sql, *args)
-
-    async def fetch_all(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
-        """The rows of each statement, in order, one round trip after another."""
-        return [await self.fetch(sql, *args) for sql, args in statements]
+def connection_config(url: str, pooler: DatabasePooler) -> dict[str, Any]:
+    """asyncpg connection options for ``url``, fit for what sits in front of the server."""
+    config: dict[str, Any] = {"dsn": url, "timeout": CONNECT_TIMEOUT_SECONDS}
+    if pooler is DatabasePooler.PGBOUNCER:
+        config["statement_cache_size"] = 0
+    return config
 
 
 def build_engine(settings: Settings) -> TribeEngine:
-    """The engine for ``settings.database_url`` (``piccolo_conf.py`` calls this)."""
+    """The engine for ``settings.database_url`` and its replicas (``piccolo_conf.py`` calls this).
+
+    Behind PgBouncer the statement timeout is not sent: PgBouncer < 1.20 refuses a
+    connection with an unknown startup parameter (set it on the role instead).
+    """
+    timeout: float | None = settings.operation_timeout_seconds
+    if settings.database_pooler is DatabasePooler.PGBOUNCER:
+        timeout = None
+    replicas = {
+        replica_node_name(index): TribeEngine(
+            config=connection_config(url, settings.database_pooler),
+            pool_min_size=settings.db_pool_min_size,
+            pool_max_size=settings.db_pool_max_size,
+            statement_timeout_seconds=timeout,
+        )
+        for index, url in enumerate(settings.replica_urls)
+    }
     return TribeEngine(
-        config={"dsn": settings.database_url, "timeout": CONNECT_TIMEOUT_SECONDS},
+        config=connection_config(settings.database_url, settings.database_pooler),
         pool_min_size=settings.db_pool_min_size,
         pool_max_size=settings.db_pool_max_size,
-        statement_timeout_seconds=settings.operation_timeout_seconds,
+        replicas=replicas,
+        replica_max_lag_ms=settings.replica_max_lag_ms,
+        replica_check_interval_ms=settings.replica_check_interval_ms,
+        statement_timeout_seconds=timeout,
     )

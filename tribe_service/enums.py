@@ -92,3 +92,11 @@ class SkillCategory(StrEnum):
     DATA = "data"
     OPERATIONS = "operations"
     OTHER = "other"
+
+
+class SearchKind(StrEnum):
+    """What a search hit is: a builder, a project or a tribe."""
+
+    USER = "user"
+    PROJECT = "project"
+    TRIBE = "tribe"

@@ -8,14 +8,26 @@ passes its own select list (with correlated subqueries).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tribe_service.data_access.discovery import HOLDING_ALL_SKILLS_SQL, skill_terms
 from tribe_service.data_access.shapes import FEED_EVENT, PROJECT, SKILL, TRIBE, USER, RowShape
 
 ROOT_ALIAS = "t"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A filter other than ``column = value``: ``sql`` over ``{t}`` with one parameter ``{0}``.
+
+    ``parameter`` turns the filter's value into that parameter (None: no filter).
+    """
+
+    sql: str
+    parameter: Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,8 @@ class ListOrder:
     key_columns: tuple[str, ...] = ()
     key_types: tuple[type, ...] = ()
     after: str = ""
+    # Filters by name that are not column equality.
+    conditions: Mapping[str, Condition] = field(default_factory=dict)
 
     def sort_key(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         """The sort key of a row (what its cursor holds)."""
@@ -42,8 +56,15 @@ class ListOrder:
     ) -> str:
         conditions = []
         for column, value in filters.items():
-            args.append(value)
-            conditions.append(f"{ROOT_ALIAS}.{column} = ${len(args)}")
+            condition = self.conditions.get(column)
+            parameter = value if condition is None else condition.parameter(value)
+            if parameter is None:
+                continue
+            args.append(parameter)
+            if condition is None:
+                conditions.append(f"{ROOT_ALIAS}.{column} = ${len(args)}")
+            else:
+                conditions.append(condition.sql.format(f"${len(args)}", t=ROOT_ALIAS))
         if after is not None:
             numbers = []
             for value in after:
@@ -101,6 +122,7 @@ BUILDERS = ListOrder(
     key_types=(float, str),
     # `score <=` bounds the index range; the rest breaks ties on id.
     after="{t}.builder_score <= {0} AND ({t}.builder_score < {0} OR {t}.id > {1})",
+    conditions={"skills": Condition(HOLDING_ALL_SKILLS_SQL, skill_terms)},
 )
 SKILLS = ListOrder(SKILL, order_by="{t}.category, {t}.name")
 

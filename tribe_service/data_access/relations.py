@@ -61,6 +61,11 @@ class Relation(StrEnum):
     PROJECT_COLLABORATORS = "project.collaborators"
     TRIBE_MEMBERS = "tribe.members"
     TRIBE_OPEN_ROLES = "tribe.open_roles"
+    SEARCH_NODE = "search.node"
+    CANDIDATE_USER = "candidate.user"
+    CANDIDATE_SKILLS = "candidate.matched_skills"
+    SIMILAR_BUILDER_USER = "similar_builder.user"
+    SIMILAR_PROJECT_PROJECT = "similar_project.project"
 
 
 @dataclass(frozen=True)

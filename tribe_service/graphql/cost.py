@@ -56,10 +56,11 @@ PAGE_SIZE_ARGUMENT = "first"
 
 # Lists that take no `first`, at the size they count as (type name, field name).
 # Bounded by the data, not by the request: the taxonomy is a fixed vocabulary,
-# and a builder lists a handful of skills.
+# and a builder lists a handful of skills, an open role needs a handful.
 UNPAGED_LIST_SIZES: Mapping[tuple[str, str], int] = {
     ("Query", "skills"): 200,
     ("User", "skills"): 20,
+    ("Candidate", "matchedSkills"): 10,  # the role's skills a candidate holds
 }
 # Introspection (GraphiQL's schema query) is small and fixed; count it flat.
 INTROSPECTION_COST = 1

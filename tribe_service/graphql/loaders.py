@@ -18,12 +18,20 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from tribe_service.data_access import relations
+from tribe_service.data_access import discovery, relations
 from tribe_service.data_access.relations import Relation
-from tribe_service.data_access.shapes import PROJECT, TRIBE, USER, Row, RowShape
+from tribe_service.data_access.shapes import PROJECT, SKILL, TRIBE, USER, Row, RowShape
 from tribe_service.engine import TribeEngine
 
 __all__ = ["Loaders", "Relation"]
+
+
+def _grouped(keys: list[str], rows: list[Row], field: str) -> list[list[Row]]:
+    """Rows grouped per key, in the order of ``keys``, keeping the rows' order."""
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(row[field], []).append(row)
+    return [groups.get(key, []) for key in keys]
 
 
 class LoadersByArguments:
@@ -78,6 +86,25 @@ class Loaders:
         self.activity_count_by_actor: DataLoader[str, int] = DataLoader(
             load_fn=partial(relations.count_activity, engine)
         )
+        # Discovery: each open role's / builder's / project's first ``first`` matches.
+        self.candidates_by_role = LoadersByArguments(
+            partial(self._load_discovered, discovery.open_role_candidates, "role_id")
+        )
+        self.similar_builders = LoadersByArguments(
+            partial(self._load_discovered, discovery.similar_builders, "source_id")
+        )
+        self.similar_projects = LoadersByArguments(
+            partial(self._load_discovered, discovery.similar_projects, "source_id")
+        )
+
+    @staticmethod
+    async def _load_discovered(
+        find: Callable[[list[str], int], Awaitable[list[Row]]],
+        field: str,
+        first: int,
+        keys: list[str],
+    ) -> list[list[Row]]:
+        return _grouped(keys, await find(keys, first), field)
 
     def _related(self, relation: Relation) -> DataLoader[str, list[Row]]:
         return DataLoader(load_fn=partial(relations.load_related, self._engine, relation))
@@ -110,3 +137,7 @@ class Loaders:
     def tribes(self, relation: Relation) -> DataLoader[str, Row | None]:
         """Tribes by id, for one relation."""
         return self._rows_by_id(relation, TRIBE)
+
+    def skills(self, relation: Relation) -> DataLoader[str, Row | None]:
+        """Skills by id, for one relation."""
+        return self._rows_by_id(relation, SKILL)

@@ -33,9 +33,11 @@ from tribe_service.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_un
 from tribe_service.graphql.queries.feed import FeedQuery
 from tribe_service.graphql.queries.health import HealthQuery
 from tribe_service.graphql.queries.projects import ProjectQuery
+from tribe_service.graphql.queries.search import SearchQuery
 from tribe_service.graphql.queries.skills import SkillQuery
 from tribe_service.graphql.queries.tribes import TribeQuery
 from tribe_service.graphql.queries.users import UserQuery
+from tribe_service.graphql.replica_reads import ReadFromReplicas
 from tribe_service.graphql.validation_cache import DocumentValidationCache
 
 # Parsed and validated documents kept per worker (LRU): clients send the same few
@@ -45,7 +47,7 @@ DOCUMENT_CACHE_SIZE = 256
 
 
 @strawberry.type
-class Query(HealthQuery, UserQuery, ProjectQuery, TribeQuery, FeedQuery, SkillQuery):
+class Query(HealthQuery, UserQuery, ProjectQuery, TribeQuery, FeedQuery, SkillQuery, SearchQuery):
     """The root query type: every read the API offers."""
 
 
@@ -83,6 +85,7 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
             max_cost=settings.max_query_cost,
             report=settings.environment is Environment.DEVELOPMENT,
         ),
+        ReadFromReplicas,
     ]
     if settings.is_production:
         extensions += [DisableIntrospection, MaskUnexpectedErrors]

@@ -3,7 +3,7 @@
 ``piccolo tribe_service scale`` (``just scale``) adds, by default, 10,000
 builders with 2-6 skills, 20,000 projects with 0-3 collaborators, 2,000 tribes
 with 2-7 members and 0-3 open roles, 100,000 feed events over the last year,
-and 1536-dimension unit embeddings on builders and projects. The same
+and the embeddings of builders and projects (the built-in hashing embedder's). The same
 ``--seed`` (default 42) and ``--until`` give the same rows, ids included.
 
 * :mod:`.generator` makes the rows (pure, no database);

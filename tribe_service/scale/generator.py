@@ -10,31 +10,26 @@ whose random part comes from the stream.
 
 Times are whole milliseconds, spread over the year before ``until``.
 
-Embeddings are built from blocks so that no per-component Python arithmetic
-is needed (30,000 vectors x 1,536 components would take many seconds): the
-vector is cut into :data:`BLOCKS` blocks of 32 components; every topic (a
-primary role or a skill) and a pool of generic "noise" variants own one
-block per position, each block of length exactly ``1/sqrt(BLOCKS)``. A row
-picks, per position, its role's block, its main skills' blocks or a noise
-block, and the concatenation is a unit vector. Builders and projects with the
-same role and skills are therefore close in cosine distance, others are not.
+Embeddings come from the built-in hashing embedder
+(:mod:`tribe_service.embeddings.hashing`), made from the same skills, role,
+headline, bio, tech stack, title and description as the rows, so they are the
+vectors ``piccolo tribe_service embed`` would compute for them.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import re
-import struct
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
 
 import msgspec
-from pgvector import Vector
 
+from tribe_service.embeddings import BuilderProfile, ProjectProfile
+from tribe_service.embeddings.hashing import builder_vector, project_vector
 from tribe_service.enums import (
     AvailabilityStatus,
     CollaboratorStatus,
@@ -47,7 +42,6 @@ from tribe_service.enums import (
     UserRole,
 )
 from tribe_service.scale import vocabulary as words
-from tribe_service.tables.user import EMBEDDING_DIMENSIONS
 
 DEFAULT_SEED = 42
 SCALE_EMAIL_DOMAIN = "scale.example.com"
@@ -55,9 +49,6 @@ SPAN_MS = 365 * 86_400_000  # the data set covers the year before `until`
 DAY_MS = 86_400_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-BLOCK_SIZE = 32
-BLOCKS = EMBEDDING_DIMENSIONS // BLOCK_SIZE
-NOISE_VARIANTS = 16
 
 Record = tuple[object, ...]
 
@@ -222,58 +213,6 @@ def _after(rng: Random, start: int, end: int, share: float = 1.0) -> int:
     return start + int(rng.random() * share * max(end - start, 0))
 
 
-# --- embeddings ----------------------------------------------------------------------
-
-
-def _unit_block(rng: Random) -> bytes:
-    """One block of big-endian float32s whose length is ``1/sqrt(BLOCKS)``."""
-    values = [rng.gauss(0.0, 1.0) for _ in range(BLOCK_SIZE)]
-    scale = 1.0 / (math.hypot(*values) * math.sqrt(BLOCKS))
-    return struct.pack(f">{BLOCK_SIZE}f", *(value * scale for value in values))
-
-
-class EmbeddingSpace:
-    """Topic and noise blocks shared by builders and projects (see the module docstring)."""
-
-    # Per block position: the chance of taking the 1st, 2nd, 3rd topic's block
-    # (cumulative thresholds out of 256); the rest is noise.
-    THRESHOLDS = (90, 150, 190)
-
-    def __init__(self, seed: int) -> None:
-        self._seed = seed
-        rng = stream(seed, "embedding-noise")
-        self._noise = [[_unit_block(rng) for _ in range(NOISE_VARIANTS)] for _ in range(BLOCKS)]
-        self._topics: dict[str, list[bytes]] = {}
-        self._header = struct.pack(">HH", EMBEDDING_DIMENSIONS, 0)
-
-    def _topic(self, topic: str) -> list[bytes]:
-        """A topic's blocks, made on first use from the topic's own stream."""
-        blocks = self._topics.get(topic)
-        if blocks is None:
-            rng = stream(self._seed, f"embedding-topic:{topic}")
-            blocks = self._topics[topic] = [_unit_block(rng) for _ in range(BLOCKS)]
-        return blocks
-
-    def vector(self, rng: Random, topics: Sequence[str]) -> Vector:
-        """A unit vector near ``topics`` (most important first; up to three used)."""
-        chosen = [self._topic(topic) for topic in topics[: len(self.THRESHOLDS)]]
-        first, second, third = self.THRESHOLDS
-        draws = rng.randbytes(2 * BLOCKS)
-        parts = [self._header]
-        for position in range(BLOCKS):
-            selector = draws[2 * position]
-            if selector < first and chosen:
-                parts.append(chosen[0][position])
-            elif selector < second and len(chosen) > 1:
-                parts.append(chosen[1][position])
-            elif selector < third and len(chosen) > 2:
-                parts.append(chosen[2][position])
-            else:
-                variant = draws[2 * position + 1] % NOISE_VARIANTS
-                parts.append(self._noise[position][variant])
-        return Vector.from_binary(b"".join(parts))
-
-
 # --- the data set --------------------------------------------------------------------
 
 
@@ -337,12 +276,11 @@ class ScaleDataSet:
     seed: int
     counts: ScaleCounts
     until: datetime
-    space: EmbeddingSpace
     user_rows: list[Record] = field(default_factory=list)
-    user_topics: list[list[str]] = field(default_factory=list)
+    user_profiles: list[BuilderProfile] = field(default_factory=list)
     user_skills: list[Record] = field(default_factory=list)
     project_rows: list[Record] = field(default_factory=list)
-    project_topics: list[list[str]] = field(default_factory=list)
+    project_profiles: list[ProjectProfile] = field(default_factory=list)
     project_collaborators: list[Record] = field(default_factory=list)
     tribes: list[Record] = field(default_factory=list)
     tribe_members: list[Record] = field(default_factory=list)
@@ -351,15 +289,13 @@ class ScaleDataSet:
 
     def users(self) -> Iterator[Record]:
         """``users`` records with their embeddings."""
-        rng = stream(self.seed, "user-embeddings")
-        for row, topics in zip(self.user_rows, self.user_topics, strict=True):
-            yield (*row, self.space.vector(rng, topics))
+        for row, profile in zip(self.user_rows, self.user_profiles, strict=True):
+            yield (*row, builder_vector(profile))
 
     def projects(self) -> Iterator[Record]:
         """``projects`` records with their embeddings."""
-        rng = stream(self.seed, "project-embeddings")
-        for row, topics in zip(self.project_rows, self.project_topics, strict=True):
-            yield (*row, self.space.vector(rng, topics))
+        for row, profile in zip(self.project_rows, self.project_profiles, strict=True):
+            yield (*row, project_vector(profile))
 
 
 class _Builder:
@@ -384,7 +320,7 @@ class _Builder:
             name for category in words.TECH_CATEGORIES for name in words.SKILLS[category]
         ] + list(words.EXTRA_TECH)
         self.tech_names = set(self.tech_pool)
-        self.data = ScaleDataSet(seed=seed, counts=counts, until=until, space=EmbeddingSpace(seed))
+        self.data = ScaleDataSet(seed=seed, counts=counts, until=until)
         self.users: list[_User] = []
         self.projects: list[_Project] = []
         self.events: list[_Event] = []
@@ -465,7 +401,8 @@ class _Builder:
                     rng.random() < 0.9,
                 )
             )
-            data.user_topics.append([role.value, *skills[:2]])
+            held = [name for name in skills if name in self.skill_ids]
+            data.user_profiles.append(BuilderProfile(tuple(held), role.value, headline, bio))
             for position, name in enumerate(skills):
                 skill_id = self.skill_ids.get(name)
                 if skill_id is not None:
@@ -557,7 +494,7 @@ class _Builder:
                     stars,
                 )
             )
-            data.project_topics.append([owner.role.value, tech[0], *tech[1:2]])
+            data.project_profiles.append(ProjectProfile(tuple(tech), title, description))
             project = _Project(
                 project_id,
                 created,

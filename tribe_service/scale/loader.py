@@ -9,6 +9,10 @@
   building an index once is several times faster than inserting 30,000
   vectors into it one by one. Meanwhile ``users`` and ``projects`` are locked
   (``DROP INDEX`` takes an exclusive lock): this is a development tool.
+* Builders arrive with their embeddings, made from the skills loaded with them,
+  so the trigger that clears a builder's embedding when ``user_skills`` rows are
+  added (:data:`SKILLS_TRIGGER`) is disabled while they are copied, inside the
+  transaction (``ALTER TABLE`` locks ``user_skills`` meanwhile).
 * Additive: seed and other rows stay. Scale builders are recognisable by their
   e-mail domain (``@scale.example.com``); a database that already holds them
   is refused. Removing them (``DELETE FROM users WHERE email LIKE
@@ -43,6 +47,7 @@ GRAPH_BYTES_PER_VECTOR = 8 * 1024
 MAINTENANCE_WORK_MEM_MB = (128, 2048)
 VECTOR_TABLES = ("users", "projects")
 ANALYZED_TABLES = tuple(COLUMNS)
+SKILLS_TRIGGER = "user_skills_embedding_stale_insert"
 
 
 @dataclass(slots=True)
@@ -112,6 +117,7 @@ async def fill_database(
                 ("tribe_open_roles", data.tribe_open_roles, len(data.tribe_open_roles)),
                 ("feed_events", data.feed_events, len(data.feed_events)),
             ]
+            await connection.execute(f"ALTER TABLE user_skills DISABLE TRIGGER {SKILLS_TRIGGER}")
             for table, records, total in plan:
                 await connection.copy_records_to_table(
                     table,
@@ -119,6 +125,7 @@ async def fill_database(
                     columns=list(COLUMNS[table]),
                 )
                 report.rows[table] = total
+            await connection.execute(f"ALTER TABLE user_skills ENABLE TRIGGER {SKILLS_TRIGGER}")
             for name, definition in indexes:
                 with progress.phase(f"index {name}"):
                     await _build_index(connection, definition, progress)

@@ -64,8 +64,11 @@ from datetime import UTC, datetime
 from typing import Final
 
 from piccolo.engine import engine_finder
-from piccolo.engine.base import Engine
 
+from tribe_service.embeddings import Embedder
+from tribe_service.embeddings.filler import fill_missing_embeddings
+from tribe_service.embeddings.hashing import HashingEmbedder
+from tribe_service.engine import TribeEngine
 from tribe_service.seed.common import SeedContext
 from tribe_service.seed.feed_events import FEED_EVENTS, seed_feed_events
 from tribe_service.seed.projects import PROJECTS, seed_projects
@@ -89,10 +92,10 @@ __all__ = [
 SEEDED_TABLES: Final[tuple[str, ...]] = tuple(table._meta.tablename for table in ALL_TABLES)
 
 
-def _engine() -> Engine:
+def _engine() -> TribeEngine:
     engine = engine_finder()
-    if engine is None:
-        raise RuntimeError("no Piccolo engine: piccolo_conf.py defines DB")
+    if not isinstance(engine, TribeEngine):
+        raise RuntimeError("piccolo_conf.DB must be built by tribe_service.engine.build_engine")
     return engine
 
 
@@ -103,11 +106,14 @@ async def count_rows() -> dict[str, int]:
     return {name: int(row[name]) for name in SEEDED_TABLES}
 
 
-async def seed_database(now: datetime | None = None) -> dict[str, int]:
+async def seed_database(
+    now: datetime | None = None, embedder: Embedder | None = None
+) -> dict[str, int]:
     """Clear the app's ten tables and load the seed data, in one transaction.
 
-    Every seeded time is relative to ``now`` (default: the current time). Returns
-    the number of rows in each table afterwards.
+    Every seeded time is relative to ``now`` (default: the current time). Builders
+    and projects are embedded by ``embedder`` (default: the built-in hashing one)
+    in the same transaction. Returns the number of rows in each table afterwards.
     """
     context = SeedContext(now=now or datetime.now(tz=UTC))
     engine = _engine()
@@ -119,4 +125,6 @@ async def seed_database(now: datetime | None = None) -> dict[str, int]:
         await seed_projects(context)
         await seed_tribes(context)
         await seed_feed_events(context)
-        return await count_rows()
+        await fill_missing_embeddings(engine, embedder or HashingEmbedder())
+        counts = await count_rows()
+    return counts

@@ -13,6 +13,7 @@ import time
 import asyncpg
 
 from tribe_service.config import settings_or_exit
+from tribe_service.embeddings import Embedder, embedder_for
 from tribe_service.engine import is_database_unavailable
 from tribe_service.seed import seed_database
 from tribe_service.tables import User
@@ -34,18 +35,21 @@ def seed(if_empty: bool = False):  # noqa: ANN201
         Seed only if the users table is empty; leave a seeded database alone
         (``just dev`` uses this).
     """
-    production = settings_or_exit().is_production
+    settings = settings_or_exit()
+    production = settings.is_production
     if production and not if_empty:
         raise SystemExit(PRODUCTION_REFUSAL)
     try:
-        asyncio.run(_seed(if_empty=if_empty, production=production))
+        asyncio.run(
+            _seed(if_empty=if_empty, production=production, embedder=embedder_for(settings))
+        )
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         reason = "database unavailable" if is_database_unavailable(error) else "database error"
         detail = " ".join(str(error).split()) or type(error).__name__
         raise SystemExit(f"seed: {reason}, nothing was changed: {detail}") from None
 
 
-async def _seed(if_empty: bool, production: bool) -> None:
+async def _seed(if_empty: bool, production: bool, embedder: Embedder) -> None:
     """Seed without a pool: the transaction opens (and closes) one connection."""
     if if_empty and await User.exists().run():
         print("The users table has rows: leaving the seeded database alone.")
@@ -53,7 +57,7 @@ async def _seed(if_empty: bool, production: bool) -> None:
     if production:  # `--if_empty` on a database with data is a no-op even there
         raise SystemExit(PRODUCTION_REFUSAL)
     started = time.perf_counter()
-    counts = await seed_database()
+    counts = await seed_database(embedder=embedder)
     elapsed = time.perf_counter() - started
     width = max(len(name) for name in counts)
     print(f"Seeded {sum(counts.values())} rows in {elapsed:.2f} s:")

@@ -18,12 +18,28 @@ export const ErrorCode = {
   InvalidCursor: "INVALID_CURSOR",
   /** A text argument holding NUL. */
   InvalidText: "INVALID_TEXT",
+  /** A `search` query that is empty, blank or over 200 characters. */
+  InvalidSearch: "INVALID_SEARCH",
   /** Nested deeper than the API allows. */
   QueryTooDeep: "QUERY_TOO_DEEP",
   /** More aliases than the API allows. */
   TooManyAliases: "TOO_MANY_ALIASES",
   /** A document longer than the API allows. */
   TooManyTokens: "TOO_MANY_TOKENS",
+  /** The operation may cost more than the API allows (`cost`, `limit` in extensions): smaller pages. */
+  QueryTooComplex: "QUERY_TOO_COMPLEX",
+  /** More field selections than the API allows once fragments are expanded. */
+  QueryTooLarge: "QUERY_TOO_LARGE",
+  /** HTTP 429: this client's budget for the minute is spent; retry after `retryAfter` seconds. */
+  RateLimited: "RATE_LIMITED",
+  /** The operation ran past the server's time limit and was stopped. */
+  Timeout: "TIMEOUT",
+  /** A persisted-query hash the server does not know: send the text with it. */
+  PersistedQueryNotFound: "PERSISTED_QUERY_NOT_FOUND",
+  /** Production answers only the operations in its trusted-documents manifest. */
+  PersistedQueryNotInList: "PERSISTED_QUERY_NOT_IN_LIST",
+  /** The query text does not hash to the `sha256Hash` sent with it. */
+  PersistedQueryHashMismatch: "PERSISTED_QUERY_HASH_MISMATCH",
   /** The database is briefly unreachable: retrying in a few seconds may succeed. */
   DatabaseUnavailable: "DATABASE_UNAVAILABLE",
   /** A bug on the server; its message is masked in production. */
@@ -48,7 +64,12 @@ export interface GraphQLResponseError {
 
 /** The codes a user can do something about by retrying, as opposed to a bug to report. */
 export function isRetryable(error: GraphQLResponseError): boolean {
-  return error.extensions?.code === ErrorCode.DatabaseUnavailable;
+  const code = error.extensions?.code;
+  return (
+    code === ErrorCode.DatabaseUnavailable ||
+    code === ErrorCode.RateLimited ||
+    code === ErrorCode.Timeout
+  );
 }
 
 /** What the UI says for an error, chosen by its code, never by parsing its message. */
@@ -59,8 +80,13 @@ export function userMessage(error: GraphQLResponseError): string {
       return "We could not reach our database. Try again in a few seconds.";
     case ErrorCode.InvalidCursor:
       return "This list changed; it starts again from the top.";
+    case ErrorCode.RateLimited:
+      return "Too many requests in a short time. Try again in a minute.";
+    case ErrorCode.Timeout:
+      return "This took too long. Try again, or ask for less.";
     case ErrorCode.InvalidPageSize:
     case ErrorCode.InvalidText:
+    case ErrorCode.InvalidSearch:
     case ErrorCode.BadRequest:
       return error.message; // safe to show: the API writes these messages for people
     case ErrorCode.ParseFailed:
@@ -69,6 +95,11 @@ export function userMessage(error: GraphQLResponseError): string {
     case ErrorCode.QueryTooDeep:
     case ErrorCode.TooManyAliases:
     case ErrorCode.TooManyTokens:
+    case ErrorCode.QueryTooComplex:
+    case ErrorCode.QueryTooLarge:
+    case ErrorCode.PersistedQueryNotFound:
+    case ErrorCode.PersistedQueryNotInList:
+    case ErrorCode.PersistedQueryHashMismatch:
       return "This page asked the API for something it does not accept (a bug in the page).";
     case ErrorCode.InternalServerError:
     case undefined:

@@ -64,7 +64,8 @@ class TypeBinding:
 class RootList:
     """A root field answering a page (``connection``) or a whole list of ``order``'s rows.
 
-    ``filters`` maps an argument to the column it must equal (when not null).
+    ``filters`` maps an argument to the column it must equal (when not null), or to
+    one of ``order.conditions``.
     """
 
     order: ListOrder
@@ -139,7 +140,7 @@ ROOTS: dict[str, RootList | RootLookup] = {
         pages.BUILDERS,
         "User",
         connection=True,
-        filters={"role": "primary_role", "availability": "availability_status"},
+        filters={"role": "primary_role", "availability": "availability_status", "skills": "skills"},
     ),
     "projects": RootList(pages.PROJECTS, "Project", connection=True, filters={"status": "status"}),
     "tribes": RootList(pages.TRIBES, "Tribe", connection=True, filters={"status": "status"}),

@@ -168,13 +168,9 @@ async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
     """The answer's ``data``: every root field's statements on one connection, then readers."""
     context = executor.context_value
     prepared = [(root.key, *root.statements(executor.variable_values)) for root in plan.roots]
-    results: list[list[Any]] = []
-    if any(statements for _, statements, _ in prepared):
-        async with context.engine.connection() as connection:
-            for _, statements, _ in prepared:
-                results.append([await connection.fetch(sql, *args) for sql, args in statements])
-    else:
-        results = [[] for _ in prepared]
+    # One connection for the whole plan (a replica's inside engine.reading()).
+    rows = iter(await context.engine.fetch_all([s for _, root, _ in prepared for s in root]))
+    results = [[next(rows) for _ in statements] for _, statements, _ in prepared]
     return {
         key: finish(result, context)
         for (key, _, finish), result in zip(prepared, results, strict=True)

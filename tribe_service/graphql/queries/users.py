@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from tribe_service.data_access import pages
@@ -38,9 +40,17 @@ class UserQuery:
         after: str | None = None,
         role: UserRole | None = None,
         availability: AvailabilityStatus | None = None,
+        skills: Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description="Only builders holding every one of these skills (names or "
+                "slugs, any case)."
+            ),
+        ] = None,
     ) -> Connection[UserType] | None:
-        """A page of builders, optionally filtered by role and availability."""
+        """A page of builders, optionally filtered by role, availability and skills."""
         filters = enum_filters(primary_role=role, availability_status=availability)
+        filters["skills"] = skills
         return await fetch_connection(
             info.context.engine, pages.BUILDERS, UserType.from_row, first, after, filters
         )

@@ -16,6 +16,7 @@ from tribe_service.enums import (
     MemberRole,
     MemberStatus,
     ProjectStatus,
+    SearchKind,
     SkillCategory,
     TribeStatus,
     UserRole,
@@ -28,6 +29,7 @@ __all__ = [
     "MemberRole",
     "MemberStatus",
     "ProjectStatus",
+    "SearchKind",
     "SkillCategory",
     "TribeStatus",
     "UserRole",
@@ -44,3 +46,4 @@ strawberry.enum(MemberRole, description="A member's role in a tribe.")
 strawberry.enum(MemberStatus, description="The state of a membership.")
 strawberry.enum(EventType, description="What happened, for the feed.")
 strawberry.enum(SkillCategory, description="The skill taxonomy's groups.")
+strawberry.enum(SearchKind, description="What a search hit is: a builder, a project or a tribe.")

@@ -117,6 +117,22 @@ class ProjectType:
         rows = await info.context.loaders.collaborators_by_project(status).load(str(self.id))
         return [CollaboratorType.from_row(row) for row in rows[:first]]
 
+    @strawberry.field(
+        description="The projects most like this one (tech stack, title and description), "
+        "nearest first; empty until the project's embedding is computed."
+    )
+    async def similar_projects(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
+    ) -> list[SimilarProjectType]:
+        """Nearest by cosine distance over the HNSW index, batched per request level."""
+        loader = info.context.loaders.similar_projects(check_page_size(first))
+        rows = await loader.load(str(self.id))
+        return [
+            SimilarProjectType(project_id=row["id"], similarity=row["similarity"]) for row in rows
+        ]
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
         """Wrap a ``projects`` row (``data_access.shapes.PROJECT``)."""
@@ -136,3 +152,23 @@ class ProjectType:
             updated_at=row["updated_at"],
             owner_id=row["owner_id"],
         )
+
+
+@strawberry.type(name="SimilarProject", description="A project like another, and how alike.")
+class SimilarProjectType:
+    """One hit of ``Project.similarProjects``."""
+
+    similarity: float = strawberry.field(
+        description="Cosine similarity of the two projects' embeddings, at most 1."
+    )
+    project_id: strawberry.Private[str]
+
+    @strawberry.field(description="The similar project.")
+    async def project(self, info: Info) -> ProjectType:
+        """Loaded in one batch per request level."""
+        row = await info.context.loaders.projects(Relation.SIMILAR_PROJECT_PROJECT).load(
+            self.project_id
+        )
+        if row is None:  # only if the row vanished mid-request
+            raise LookupError(f"project {self.project_id} not found")
+        return ProjectType.from_row(row)

@@ -11,6 +11,7 @@ from tribe_service.data_access.relations import Relation
 from tribe_service.graphql.context import Info
 from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, check_page_size
 from tribe_service.graphql.types.enums import MemberRole, MemberStatus, TribeStatus
+from tribe_service.graphql.types.skill import SkillType
 from tribe_service.graphql.types.user import NESTED_FIRST, UserType, load_user
 
 
@@ -39,6 +40,27 @@ class TribeMemberType:
         )
 
 
+@strawberry.type(name="Candidate", description="A builder who could fill an open role.")
+class CandidateType:
+    """One hit of ``OpenRole.candidates``."""
+
+    user_id: strawberry.Private[str]
+    skill_ids: strawberry.Private[list[str]]
+
+    @strawberry.field(description="The builder.")
+    async def user(self, info: Info) -> UserType:
+        """Loaded in one batch per request level."""
+        return await load_user(info, self.user_id, Relation.CANDIDATE_USER)
+
+    @strawberry.field(description="The role's skills this builder holds, in the role's order.")
+    async def matched_skills(self, info: Info) -> list[SkillType]:
+        """Loaded in one batch per request level."""
+        rows = await info.context.loaders.skills(Relation.CANDIDATE_SKILLS).load_many(
+            self.skill_ids
+        )
+        return [SkillType.from_row(row) for row in rows if row is not None]
+
+
 @strawberry.type(name="OpenRole", description="A role a tribe wants to fill.")
 class OpenRoleType:
     """A row of ``tribe_open_roles``."""
@@ -47,6 +69,21 @@ class OpenRoleType:
     title: str
     skills_needed: list[str] = strawberry.field(description="Skill names, most important first.")
     filled: bool
+
+    @strawberry.field(
+        description="Builders holding at least one of the skills needed (never the tribe's "
+        "owner or active members): most skills held first, then availability (open to a "
+        "tribe, available for projects, just browsing), builder score, id."
+    )
+    async def candidates(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
+    ) -> list[CandidateType]:
+        """Ranked in SQL, batched per request level."""
+        loader = info.context.loaders.candidates_by_role(check_page_size(first))
+        rows = await loader.load(str(self.id))
+        return [CandidateType(user_id=row["user_id"], skill_ids=row["skill_ids"]) for row in rows]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:

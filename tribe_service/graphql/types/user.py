@@ -112,6 +112,20 @@ class UserType:
 
         return await activity_page(info, self.id, first, after)
 
+    @strawberry.field(
+        description="The builders most like this one (skills, role, headline and bio), "
+        "nearest first; empty until the builder's embedding is computed."
+    )
+    async def similar_builders(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
+    ) -> list[SimilarBuilderType]:
+        """Nearest by cosine distance over the HNSW index, batched per request level."""
+        loader = info.context.loaders.similar_builders(check_page_size(first))
+        rows = await loader.load(self.id)
+        return [SimilarBuilderType(user_id=row["id"], similarity=row["similarity"]) for row in rows]
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
         """Wrap a ``users`` row (``data_access.shapes.USER``)."""
@@ -133,6 +147,21 @@ class UserType:
             created_at=row["created_at"],
             private_email=row["email"],
         )
+
+
+@strawberry.type(name="SimilarBuilder", description="A builder like another, and how alike.")
+class SimilarBuilderType:
+    """One hit of ``User.similarBuilders``."""
+
+    similarity: float = strawberry.field(
+        description="Cosine similarity of the two builders' embeddings, at most 1."
+    )
+    user_id: strawberry.Private[str]
+
+    @strawberry.field(description="The similar builder.")
+    async def user(self, info: Info) -> UserType:
+        """Loaded in one batch per request level."""
+        return await load_user(info, self.user_id, Relation.SIMILAR_BUILDER_USER)
 
 
 async def load_user(info: Info, user_id: str, relation: Relation) -> UserType:

@@ -1,0 +1,119 @@
+"""Root field ``search``: full-text search over builders, projects and tribes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+import strawberry
+
+from tribe_service.data_access import discovery
+from tribe_service.data_access.discovery import SearchCursor, SearchText
+from tribe_service.data_access.relations import Relation
+from tribe_service.graphql.context import Info
+from tribe_service.graphql.errors import ClientError
+from tribe_service.graphql.pagination import (
+    DEFAULT_PAGE_SIZE,
+    InvalidCursorError,
+    PageInfo,
+    check_page_size,
+    decode_cursor,
+    encode_cursor,
+)
+from tribe_service.graphql.types.enums import SearchKind
+from tribe_service.graphql.types.project import ProjectType
+from tribe_service.graphql.types.search import SearchConnection, SearchHit, SearchResult
+from tribe_service.graphql.types.tribe import TribeType
+from tribe_service.graphql.types.user import UserType
+
+CURSOR_KIND = "search"
+MAX_QUERY_LENGTH = 200
+
+
+class InvalidSearchError(ClientError):
+    """A search text that is empty, blank or too long."""
+
+    code = "INVALID_SEARCH"
+
+
+def check_search_text(query: str) -> SearchText:
+    """The parsed search text, or :class:`InvalidSearchError`."""
+    if not query.strip():
+        raise InvalidSearchError("`query` must contain something to search for.")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise InvalidSearchError(
+            f"`query` must be at most {MAX_QUERY_LENGTH} characters (got {len(query)})."
+        )
+    return SearchText.parse(query)
+
+
+def _node_loader(info: Info, kind: SearchKind) -> Callable[[str], Awaitable[Any]]:
+    loaders = info.context.loaders
+    if kind is SearchKind.USER:
+        return loaders.users(Relation.SEARCH_NODE).load
+    if kind is SearchKind.PROJECT:
+        return loaders.projects(Relation.SEARCH_NODE).load
+    return loaders.tribes(Relation.SEARCH_NODE).load
+
+
+_WRAP: dict[SearchKind, Callable[[dict[str, Any]], SearchResult]] = {
+    SearchKind.USER: UserType.from_row,
+    SearchKind.PROJECT: ProjectType.from_row,
+    SearchKind.TRIBE: TribeType.from_row,
+}
+
+
+async def _count(text: SearchText, kinds: list[SearchKind]) -> int:
+    return await discovery.count_search_hits(text, kinds) if kinds else 0
+
+
+@strawberry.type
+class SearchQuery:
+    """Search."""
+
+    @strawberry.field(
+        description="Builders, projects and tribes matching `query` (web-search syntax: "
+        '"quoted phrases", -excluded, or; the last word also matches as a prefix), best first.'
+    )
+    async def search(
+        self,
+        info: Info,
+        query: str,
+        kinds: list[SearchKind] | None = None,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> SearchConnection | None:
+        """A page of hits; each node is loaded through the per-request loaders."""
+        text = check_search_text(query)
+        check_page_size(first)
+        cursor = None
+        if after is not None:
+            rank, hit_id, kind = decode_cursor(after, CURSOR_KIND, (float, str, str))
+            if kind not in SearchKind.__members__.values():
+                raise InvalidCursorError()
+            cursor = SearchCursor(rank=rank, id=hit_id, kind=SearchKind(kind))
+        wanted = list(SearchKind) if kinds is None else kinds
+        rows = await discovery.search(text, wanted, first + 1, cursor) if wanted else []
+        page = rows[:first]
+        # Gathered, so that each kind's rows are loaded in one batch.
+        nodes = await asyncio.gather(*(_node_loader(info, row["kind"])(row["id"]) for row in page))
+        edges = [
+            SearchHit(
+                cursor=encode_cursor(CURSOR_KIND, (row["rank"], row["id"], row["kind"].value)),
+                node=_WRAP[row["kind"]](node),
+                rank=row["rank"],
+                snippet=row["snippet"],
+            )
+            for row, node in zip(page, nodes, strict=True)
+            if node is not None
+        ]
+        return SearchConnection(
+            count_all=partial(_count, text, wanted),
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(rows) > first,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
