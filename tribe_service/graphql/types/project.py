@@ -57,12 +57,7 @@ class CollaborationType:
     @strawberry.field(description="The project.")
     async def project(self, info: Info) -> ProjectType:
         """Loaded in one batch per request level."""
-        row = await info.context.loaders.projects(Relation.COLLABORATION_PROJECT).load(
-            self.project_id
-        )
-        if row is None:  # only if the row vanished mid-request
-            raise LookupError(f"project {self.project_id} not found")
-        return ProjectType.from_row(row)
+        return await load_project(info, self.project_id, Relation.COLLABORATION_PROJECT)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
@@ -166,9 +161,12 @@ class SimilarProjectType:
     @strawberry.field(description="The similar project.")
     async def project(self, info: Info) -> ProjectType:
         """Loaded in one batch per request level."""
-        row = await info.context.loaders.projects(Relation.SIMILAR_PROJECT_PROJECT).load(
-            self.project_id
-        )
-        if row is None:  # only if the row vanished mid-request
-            raise LookupError(f"project {self.project_id} not found")
-        return ProjectType.from_row(row)
+        return await load_project(info, self.project_id, Relation.SIMILAR_PROJECT_PROJECT)
+
+
+async def load_project(info: Info, project_id: str, relation: Relation) -> ProjectType:
+    """The project ``project_id`` (a foreign key, so it exists), batched with ``relation``'s loads."""
+    row = await info.context.loaders.projects(relation).load(project_id)
+    if row is None:  # only if the row vanished mid-request
+        raise LookupError(f"project {project_id} not found")
+    return ProjectType.from_row(row)
