@@ -42,9 +42,12 @@ async def logged_statements(log: StatementLog, client, query: str, variables: di
 
 @pytest.fixture
 async def fresh_connections(engine):
-    """A pool whose connections were opened with log_statement on (it is a connection setting)."""
-    await engine.close_connection_pool()
-    await engine.start_connection_pool()
+    """Pooled connections opened with log_statement on (it is a connection setting).
+
+    Expiring replaces each connection on its next acquire without waiting for borrowed
+    ones, as closing the pool would (a connection still held elsewhere hung CI there).
+    """
+    await engine.pool.expire_connections()
     yield
 
 

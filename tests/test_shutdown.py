@@ -106,3 +106,20 @@ async def test_a_client_that_hangs_up_cancels_its_statement(database_url):
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
             response = await client.post("/graphql", json=QUERY)  # the pool still serves
         assert len(response.json()["data"]["builders"]["nodes"]) == 2
+
+
+async def test_closing_the_pool_does_not_wait_forever_for_a_borrowed_connection(
+    database_url, monkeypatch
+):
+    from tribe_service import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "POOL_CLOSE_TIMEOUT_SECONDS", 0.5)
+    engine = engine_module.TribeEngine(config={"dsn": database_url})
+    await engine.start_connection_pool(min_size=1, max_size=1)
+    borrowed = await engine.pool.acquire()  # never released, as a leaked connection
+    started = time.monotonic()
+    await asyncio.wait_for(engine.close_connection_pool(), 5)
+    assert time.monotonic() - started < 2
+    assert engine.pool is None
+    with pytest.raises(asyncpg.InterfaceError):  # terminated: taken back from its borrower
+        await borrowed.fetchval("SELECT 1")

@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import logging
@@ -40,6 +41,9 @@ from tribe_service.config import DatabasePooler, Settings
 from tribe_service.replicas import ReplicaMonitor, ReplicaStatus
 
 CONNECT_TIMEOUT_SECONDS = 3.0
+# How long closing a pool waits for borrowed connections to come back before it
+# terminates them: a leaked or stuck connection must not hang a shutdown forever.
+POOL_CLOSE_TIMEOUT_SECONDS = 10.0
 
 logger = logging.getLogger(__name__)
 
@@ -229,12 +233,25 @@ class TribeEngine(PostgresEngine):
             await replica.open_pool()
 
     async def close_connection_pool(self) -> None:
-        """Stop checking replicas and close every pool."""
+        """Stop checking replicas and close every pool.
+
+        Each pool waits at most :data:`POOL_CLOSE_TIMEOUT_SECONDS` for its borrowed
+        connections; asyncpg then terminates the pool (its ``close`` does so when cancelled).
+        """
         await self.replica_monitor.stop()
         for replica in self._replicas():
             if replica.pool is not None:
                 await replica.close_connection_pool()
-        await super().close_connection_pool()
+        if self.pool is None:
+            return
+        try:
+            await asyncio.wait_for(self.pool.close(), POOL_CLOSE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            logger.warning(
+                "connections still borrowed after %ss: pool terminated", POOL_CLOSE_TIMEOUT_SECONDS
+            )
+        finally:
+            self.pool = None
 
     async def get_new_connection(self) -> asyncpg.Connection:
         """A connection outside the pool (migrations, the admin, batch reads)."""
