@@ -234,13 +234,12 @@ async def test_a_page_of_matches_costs_a_constant_number_of_statements(client, q
 )
 async def test_similarity_is_served_by_the_hnsw_index(engine, table, index):
     """EXPLAIN of the app's nearest-neighbour statement, with the settings the app sets."""
-    from tribe_service.data_access.discovery import HNSW_SETTINGS, nearest_sql
+    from tribe_service.data_access.discovery import HNSW_SETTINGS_SQL, nearest_sql
     from tribe_service.tables import User
 
     ids = [row["id"] for row in await User.raw(f"SELECT id FROM {table} LIMIT 3")]
     async with engine.transaction() as transaction:
-        for setting in HNSW_SETTINGS:
-            await User.raw(setting)
+        await User.raw(HNSW_SETTINGS_SQL)
         plan = await User.raw(f"EXPLAIN {nearest_sql(table)}", 5, ids)
         await transaction.rollback()
     text = "\n".join(row["QUERY PLAN"] for row in plan)
