@@ -27,7 +27,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -35,6 +35,8 @@ from pgvector import Vector
 from piccolo.engine import engine_finder
 from piccolo.querystring import QueryString
 
+from tribe_service.data_access.relations import Relation, ToOne
+from tribe_service.data_access.shapes import PROJECT, TRIBE, USER, RowShape
 from tribe_service.embeddings import BuilderProfile, ProjectProfile
 from tribe_service.engine import TribeEngine
 from tribe_service.enums import AvailabilityStatus, MemberStatus, SearchKind
@@ -157,6 +159,10 @@ def _hits(text: SearchText, kinds: Sequence[SearchKind]) -> tuple[str, str, list
     )
 
 
+# Best first; id and kind make the order total (cursors are keyset positions on it).
+_SEARCH_ORDER: Final = "{h}.rank DESC, {h}.id, {h}.kind"
+
+
 def search_statement(
     text: SearchText, kinds: Sequence[SearchKind], limit: int, after: SearchCursor | None
 ) -> tuple[str, list[Any]]:
@@ -175,7 +181,7 @@ def search_statement(
         page AS (
             SELECT h.kind, h.id, h.rank FROM ({hits}) h
             WHERE {keyset}
-            ORDER BY h.rank DESC, h.id, h.kind
+            ORDER BY {_SEARCH_ORDER.format(h="h")}
             LIMIT {{}}
         )
         SELECT p.kind, p.id, p.rank, ts_headline(
@@ -183,9 +189,26 @@ def search_statement(
             'StartSel={_HIGHLIGHT_START}, StopSel={_HIGHLIGHT_STOP}, {SNIPPET_OPTIONS}'
         ) AS snippet
         FROM page p, q
-        ORDER BY p.rank DESC, p.id, p.kind
+        ORDER BY {_SEARCH_ORDER.format(h="p")}
     """
     return sql, [*args, limit]
+
+
+def search_page_statement(
+    select: str,
+    t: str,
+    text: SearchText,
+    kinds: Sequence[SearchKind],
+    limit: int,
+    after: SearchCursor | None,
+) -> tuple[str, list[Any]]:
+    """:func:`search`'s hits as rows of alias ``t`` (``kind, id, rank, snippet``), ``$n`` style.
+
+    Selects ``select``, which may correlate subqueries to ``t`` (the compiled executor's
+    nodes); the raw snippet needs :func:`highlighted_html`.
+    """
+    sql, args = numbered(search_statement(text, kinds, limit, after))
+    return f"SELECT {select} FROM ({sql}) {t} ORDER BY {_SEARCH_ORDER.format(h=t)}", args
 
 
 async def search(
@@ -406,6 +429,44 @@ async def similar_builders(user_ids: Sequence[str], limit: int) -> list[Row]:
 async def similar_projects(project_ids: Sequence[str], limit: int) -> list[Row]:
     """Per project (``source_id``), the ``limit`` nearest others ``{id, similarity}``."""
     return await _nearest("projects", project_ids, limit)
+
+
+# --- discovered lists, correlated to a parent row (the compiled executor) ---------------
+
+# The rows the discovery statements derive (no table): what their readers may select.
+CANDIDATE = RowShape("", ("user_id", "skill_ids", "matches", "availability", "builder_score"))
+SIMILAR = RowShape("", ("id", "similarity"))
+
+# What a search hit's ``kind`` and ``id`` point to.
+SEARCH_TARGETS: Final = {
+    SearchKind.USER: ToOne(USER, "id"),
+    SearchKind.PROJECT: ToOne(PROJECT, "id"),
+    SearchKind.TRIBE: ToOne(TRIBE, "id"),
+}
+
+
+@dataclass(frozen=True)
+class DiscoveredList:
+    """A list a discovery statement ranks below a parent row, ``first`` rows of it.
+
+    ``correlated(select, t, parent, limit)`` is its subquery; ``hnsw``: it needs
+    :data:`HNSW_SETTINGS_SQL` in its transaction.
+    """
+
+    shape: RowShape
+    correlated: Callable[[str, str, str, int], str]
+    hnsw: bool = False
+
+
+def _nearest_in(table: str) -> Callable[[str, str, str, int], str]:
+    return lambda select, t, parent, limit: nearest_correlated(table, select, t, parent, limit)
+
+
+DISCOVERED: Final = {
+    Relation.OPEN_ROLE_CANDIDATES: DiscoveredList(CANDIDATE, candidates_correlated),
+    Relation.USER_SIMILAR_BUILDERS: DiscoveredList(SIMILAR, _nearest_in("users"), hnsw=True),
+    Relation.PROJECT_SIMILAR_PROJECTS: DiscoveredList(SIMILAR, _nearest_in("projects"), hnsw=True),
+}
 
 
 # --- embedding filler ------------------------------------------------------------------

@@ -169,7 +169,8 @@ async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
     context = executor.context_value
     prepared = [(root.key, *root.statements(executor.variable_values)) for root in plan.roots]
     # One connection for the whole plan (a replica's inside engine.reading()).
-    rows = iter(await context.engine.fetch_all([s for _, root, _ in prepared for s in root]))
+    statements = [s for _, root, _ in prepared for s in root]
+    rows = iter(await context.engine.fetch_all(statements, setup=plan.setup))
     results = [[next(rows) for _ in statements] for _, statements, _ in prepared]
     return {
         key: finish(result, context)
