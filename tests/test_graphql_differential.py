@@ -129,6 +129,15 @@ async def database(request, seeded, engine):
         await seed_database()
 
 
+@pytest.fixture(autouse=True)
+def no_plan_fails():
+    """A plan that raises (not a client's bad argument) is a bug the fallback would hide."""
+    STATS.reset()
+    yield
+    failures = {reason: n for reason, n in STATS.fallbacks.items() if reason.startswith("error:")}
+    assert not failures, failures
+
+
 async def test_hand_written_documents_answer_alike(database, engine):
     values = await facts(engine)
     viewer = (await engine.fetch("SELECT id FROM users ORDER BY builder_score DESC LIMIT 1"))[0][0]

@@ -19,6 +19,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from tribe_service.graphql.compiled.planner import Plan, keyed_variables, plan_operation
 from tribe_service.graphql.compiled.readers import Unsupported
 from tribe_service.graphql.document_cache import IdentityCache, hashable
+from tribe_service.graphql.errors import client_error_for
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,10 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             data = await run_plan(plan, self)
         except Exception as error:  # any failure: the resolvers answer, with their errors
             logger.debug("compiled plan failed: %r", error)
-            result = self._fall_back(f"error: {type(error).__name__}", serially)
+            # A client error (a bad cursor, a NUL in a text, a timeout, an outage) is
+            # expected; anything else is a bug, and reads "error:" in the bench and tests.
+            kind = "client error" if client_error_for(error) is not None else "error"
+            result = self._fall_back(f"{kind}: {type(error).__name__}", serially)
             return await result if isinstance(result, Awaitable) else result
         STATS.compiled += 1
         return self.build_response(data)
