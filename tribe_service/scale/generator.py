@@ -246,7 +246,7 @@ class _Event:
     metadata: Mapping[str, object]
 
 
-Values = dict[str, object]
+Values = dict[str, object]  # a row's values by column name, before its embedding
 
 
 @dataclass(slots=True)
