@@ -712,27 +712,27 @@ class _Builder:
         events.sort(key=lambda event: event.at)
         releases: dict[str, int] = {}
         ids = IdMaker(stream(self.seed, "event-ids"))
-        keyed: list[tuple[str, Record]] = []
+        records: list[Record] = []
         for event in events:
             metadata = event.metadata
             if event.event_type is EventType.PROJECT_SHIPPED:
                 number = releases.get(event.target_id, 0)
                 releases[event.target_id] = number + 1
                 metadata = {**metadata, "release": f"v1.{number}"}
-            event_id = ids.at(event.at)
-            record = FEED_EVENTS.record(
-                id=event_id,
-                event_type=event.event_type.value,
-                actor_id=event.actor_id,
-                target_type=event.target_type,
-                target_id=event.target_id,
-                metadata=to_json(metadata),
-                created_at=to_datetime(event.at),
+            records.append(
+                FEED_EVENTS.record(
+                    id=ids.at(event.at),
+                    event_type=event.event_type.value,
+                    actor_id=event.actor_id,
+                    target_type=event.target_type,
+                    target_id=event.target_id,
+                    metadata=to_json(metadata),
+                    created_at=to_datetime(event.at),
+                )
             )
-            keyed.append((event_id, record))
         # Id order is time order; within one millisecond, the random part decides.
-        keyed.sort(key=lambda pair: pair[0])
-        self.data.feed_events = [record for _, record in keyed]
+        records.sort(key=FEED_EVENTS.getter("id"))
+        self.data.feed_events = records
 
     def _extra_events(self, rng: Random, natural: list[_Event], count: int) -> list[_Event]:
         """More events than facts: later releases of shipped projects.

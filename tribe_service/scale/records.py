@@ -16,6 +16,7 @@ table lacks) fails the first record with the table and the column named::
 from __future__ import annotations
 
 import keyword
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +69,10 @@ class CopyLayout:
     def names(self) -> tuple[str, ...]:
         """The copied columns' names in the database, in record order."""
         return tuple(column._meta.db_column_name for column in self.columns)
+
+    def getter(self, name: str) -> Callable[[Record], Any]:
+        """Reads the column ``name`` of a record."""
+        return operator.itemgetter(self.names.index(name))
 
     @property
     def has_vectors(self) -> bool:
