@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 import asyncpg
 from piccolo.querystring import QueryString
 
-from tribe_service.data_access.discovery import HNSW_EF_SEARCH, HNSW_SETTINGS, nearest_sql
+from tribe_service.data_access.discovery import HNSW_EF_SEARCH, HNSW_SETTINGS_SQL, nearest_sql
 
 SAMPLE = 200
 K = 10
@@ -78,12 +78,13 @@ async def measure(database_url: str) -> RecallReport:
         ids = [row["id"] for row in await connection.fetch(SAMPLE_SQL)]
         sql, args = QueryString(nearest_sql("users"), K, ids[:1]).compile_string()
         async with connection.transaction():
-            for setting in HNSW_SETTINGS:
-                await connection.execute(setting)
+            await connection.execute(HNSW_SETTINGS_SQL)
             plan = "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {sql}", *args))
         recalls, hnsw_ms, exact_ms = [], [], []
         for user_id in ids:
-            approximate, approximate_ms = await _neighbours(connection, user_id, HNSW_SETTINGS)
+            approximate, approximate_ms = await _neighbours(
+                connection, user_id, (HNSW_SETTINGS_SQL,)
+            )
             exact, scan_ms = await _neighbours(connection, user_id, EXACT_SETTINGS)
             recalls.append(len(set(approximate) & set(exact)) / max(len(exact), 1))
             hnsw_ms.append(approximate_ms)

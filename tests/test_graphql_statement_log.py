@@ -17,6 +17,7 @@ from tribe_service.embedded_postgres import StatementLog
 from tribe_service.graphql.client_operations import (
     BUILDER_PROFILE_QUERY,
     LANDING_PAGE_QUERY,
+    SIMILAR_BUILDERS_QUERY,
     TRIBE_PAGE_QUERY,
 )
 
@@ -77,3 +78,17 @@ async def test_no_reset_after_any_page(statement_log, fresh_connections, client,
         statements = await logged_statements(statement_log, client, query, variables)
         assert statements, query
         assert not [s for s in statements if any(word in s for word in RESET_WORDS)]
+
+
+async def test_similar_builders_run_after_the_hnsw_settings_in_one_transaction(
+    statement_log, fresh_connections, client, engine
+):
+    from tribe_service.data_access.discovery import HNSW_SETTINGS_SQL
+
+    username = (await engine.fetch("SELECT username FROM users ORDER BY username LIMIT 1"))[0][0]
+    variables = {"username": username, "first": 5}
+    await graphql_data(client, SIMILAR_BUILDERS_QUERY, variables)
+    statements = await logged_statements(statement_log, client, SIMILAR_BUILDERS_QUERY, variables)
+    assert [s.strip() for s in statements[:2]] == ["BEGIN;", HNSW_SETTINGS_SQL], statements
+    assert statements[-1].strip() == "COMMIT;", statements
+    assert any("<=>" in statement for statement in statements[2:-1]), statements

@@ -224,8 +224,8 @@ async def test_a_page_of_matches_costs_a_constant_number_of_statements(client, q
     many, data = await count(client, query, large)
     again = [(await count(client, query, variables))[0] for variables in (small, large)]
     assert few == many == again[0] == again[1]
-    # The page, the SET LOCALs and the matching statement, the users or projects (and skills).
-    assert many <= 6, many
+    # Compiled: the HNSW settings (similarity only) and one statement for the root field.
+    assert many <= 2, many
     assert data  # the large page really was large
 
 
@@ -234,15 +234,34 @@ async def test_a_page_of_matches_costs_a_constant_number_of_statements(client, q
 )
 async def test_similarity_is_served_by_the_hnsw_index(engine, table, index):
     """EXPLAIN of the app's nearest-neighbour statement, with the settings the app sets."""
-    from tribe_service.data_access.discovery import HNSW_SETTINGS, nearest_sql
+    from tribe_service.data_access.discovery import HNSW_SETTINGS_SQL, nearest_sql
     from tribe_service.tables import User
 
     ids = [row["id"] for row in await User.raw(f"SELECT id FROM {table} LIMIT 3")]
     async with engine.transaction() as transaction:
-        for setting in HNSW_SETTINGS:
-            await User.raw(setting)
+        await User.raw(HNSW_SETTINGS_SQL)
         plan = await User.raw(f"EXPLAIN {nearest_sql(table)}", 5, ids)
         await transaction.rollback()
     text = "\n".join(row["QUERY PLAN"] for row in plan)
     assert f"Index Scan using {index}" in text, text
     assert "Order By: (embedding <=> s.embedding)" in text, text
+
+
+@pytest.mark.parametrize(
+    ("table", "index"), [("users", "users_embedding_hnsw"), ("projects", "projects_embedding_hnsw")]
+)
+async def test_similarity_below_a_row_is_served_by_the_hnsw_index(engine, table, index):
+    """The compiled executor's form: the nearest rows as a subquery correlated to each row."""
+    from tribe_service.data_access.discovery import HNSW_SETTINGS_SQL, nearest_correlated
+    from tribe_service.tables import User
+
+    similar = nearest_correlated(table, "ROW(n.id, n.similarity)", "n", "t", 5)
+    sql = f"EXPLAIN SELECT t.id, ARRAY({similar}) FROM {table} t WHERE t.id = ANY({{}})"
+    ids = [row["id"] for row in await User.raw(f"SELECT id FROM {table} LIMIT 3")]
+    async with engine.transaction() as transaction:
+        await User.raw(HNSW_SETTINGS_SQL)
+        plan = await User.raw(sql, ids)
+        await transaction.rollback()
+    text = "\n".join(row["QUERY PLAN"] for row in plan)
+    assert f"Index Scan using {index}" in text, text
+    assert "Order By: (embedding <=> t.embedding)" in text, text

@@ -135,3 +135,15 @@ async def test_graphiql_introspection_is_not_counted_as_depth(client):
 
     body = await graphql(client, get_introspection_query())
     assert "errors" not in body
+
+
+def test_a_cached_cost_is_per_document_and_variables():
+    from tribe_service.graphql.cost import CostEstimator
+
+    document = parse("query($n: Int!) { builders(first: $n) { nodes { skills { name } } } }")
+    [operation] = document.definitions
+    costs = {n: operation_cost(SCHEMA, document, operation, {"n": n}) for n in (1, 50, 100)}
+    assert costs[1] < costs[50] < costs[100]
+    for n, cost in costs.items():  # asked again (from the cache): the same as estimated afresh
+        assert operation_cost(SCHEMA, document, operation, {"n": n}) == cost
+        assert CostEstimator(SCHEMA, document, {"n": n}).operation(operation) == cost

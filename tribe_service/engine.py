@@ -294,24 +294,33 @@ class TribeEngine(PostgresEngine):
         return rows
 
     async def fetch_all(
-        self, statements: Sequence[tuple[str, Sequence[Any]]]
+        self, statements: Sequence[tuple[str, Sequence[Any]]], setup: str | None = None
     ) -> list[list[asyncpg.Record]]:
         """The rows of each statement, in order, on one pooled connection, routed as a whole.
 
         Inside :meth:`reading` they run on one healthy replica (all of them again on
         the primary if it went away), so a compiled plan reads one consistent server.
+        With ``setup`` (``SET LOCAL``-style settings), they run in one transaction after it.
         """
         if not statements:
             return []
         for sql, _ in statements:
             _count(sql)
-        return await self._routed(lambda engine: engine._fetch_all_on_one_connection(statements))
+        if setup is not None:
+            _count(setup)
+        return await self._routed(
+            lambda engine: engine._fetch_all_on_one_connection(statements, setup)
+        )
 
     async def _fetch_all_on_one_connection(
-        self, statements: Sequence[tuple[str, Sequence[Any]]]
+        self, statements: Sequence[tuple[str, Sequence[Any]]], setup: str | None
     ) -> list[list[asyncpg.Record]]:
         async with self._connection() as connection:
-            return [list(await connection.fetch(sql, *args)) for sql, args in statements]
+            if setup is None:
+                return [list(await connection.fetch(sql, *args)) for sql, args in statements]
+            async with connection.transaction():
+                await connection.execute(setup)
+                return [list(await connection.fetch(sql, *args)) for sql, args in statements]
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:

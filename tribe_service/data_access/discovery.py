@@ -18,7 +18,7 @@ candidate list an index scan keeps) is :data:`HNSW_EF_SEARCH`, set with ``SET
 LOCAL`` in the statement's own transaction; ``hnsw.iterative_scan`` is
 ``strict_order``, so excluding the row itself can never leave a page short; and
 ``enable_seqscan`` is off for that statement, as the planner misprices the
-sequential scan of TOASTed vectors (see :data:`HNSW_SETTINGS`).
+sequential scan of TOASTed vectors (see :data:`HNSW_SETTINGS_SQL`).
 ``benchmarks/recall.py`` measures the recall@10 these settings give.
 """
 
@@ -27,13 +27,16 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from pgvector import Vector
 from piccolo.engine import engine_finder
+from piccolo.querystring import QueryString
 
+from tribe_service.data_access.relations import Relation, ToOne
+from tribe_service.data_access.shapes import PROJECT, TRIBE, USER, RowShape
 from tribe_service.embeddings import BuilderProfile, ProjectProfile
 from tribe_service.engine import TribeEngine
 from tribe_service.enums import AvailabilityStatus, MemberStatus, SearchKind
@@ -156,6 +159,10 @@ def _hits(text: SearchText, kinds: Sequence[SearchKind]) -> tuple[str, str, list
     )
 
 
+# Best first; id and kind make the order total (cursors are keyset positions on it).
+_SEARCH_ORDER: Final = "{h}.rank DESC, {h}.id, {h}.kind"
+
+
 def search_statement(
     text: SearchText, kinds: Sequence[SearchKind], limit: int, after: SearchCursor | None
 ) -> tuple[str, list[Any]]:
@@ -174,7 +181,7 @@ def search_statement(
         page AS (
             SELECT h.kind, h.id, h.rank FROM ({hits}) h
             WHERE {keyset}
-            ORDER BY h.rank DESC, h.id, h.kind
+            ORDER BY {_SEARCH_ORDER.format(h="h")}
             LIMIT {{}}
         )
         SELECT p.kind, p.id, p.rank, ts_headline(
@@ -182,9 +189,26 @@ def search_statement(
             'StartSel={_HIGHLIGHT_START}, StopSel={_HIGHLIGHT_STOP}, {SNIPPET_OPTIONS}'
         ) AS snippet
         FROM page p, q
-        ORDER BY p.rank DESC, p.id, p.kind
+        ORDER BY {_SEARCH_ORDER.format(h="p")}
     """
     return sql, [*args, limit]
+
+
+def search_page_statement(
+    select: str,
+    t: str,
+    text: SearchText,
+    kinds: Sequence[SearchKind],
+    limit: int,
+    after: SearchCursor | None,
+) -> tuple[str, list[Any]]:
+    """:func:`search`'s hits as rows of alias ``t`` (``kind, id, rank, snippet``), ``$n`` style.
+
+    Selects ``select``, which may correlate subqueries to ``t`` (the compiled executor's
+    nodes); the raw snippet needs :func:`highlighted_html`.
+    """
+    sql, args = numbered(search_statement(text, kinds, limit, after))
+    return f"SELECT {select} FROM ({sql}) {t} ORDER BY {_SEARCH_ORDER.format(h=t)}", args
 
 
 async def search(
@@ -192,25 +216,37 @@ async def search(
 ) -> list[Row]:
     """Up to ``limit`` hits ``{kind, id, rank, snippet}``, best first, after ``after``.
 
-    ``kinds`` must not be empty. The snippet is HTML (see :func:`_highlighted_html`).
+    ``kinds`` must not be empty. The snippet is HTML (see :func:`highlighted_html`).
     """
     sql, args = search_statement(text, kinds, limit, after)
     rows = await _fetch(sql, *args)
     for row in rows:
         row["kind"] = SearchKind(row["kind"])
-        row["snippet"] = _highlighted_html(row["snippet"])
+        row["snippet"] = highlighted_html(row["snippet"])
     return rows
+
+
+def search_count_statement(text: SearchText, kinds: Sequence[SearchKind]) -> tuple[str, list[Any]]:
+    """The SQL of :func:`count_search_hits` and its arguments."""
+    with_query, hits, args = _hits(text, kinds)
+    return f"{with_query} SELECT count(*) AS n FROM ({hits}) h", args
 
 
 async def count_search_hits(text: SearchText, kinds: Sequence[SearchKind]) -> int:
     """How many rows of ``kinds`` match ``text`` (``kinds`` must not be empty)."""
-    with_query, hits, args = _hits(text, kinds)
-    [row] = await _fetch(f"{with_query} SELECT count(*) AS n FROM ({hits}) h", *args)
+    sql, args = search_count_statement(text, kinds)
+    [row] = await _fetch(sql, *args)
     return int(row["n"])
 
 
-def _highlighted_html(snippet: str) -> str:
-    """The snippet as HTML: its text escaped, its matches in ``<mark>``."""
+def numbered(statement: tuple[str, list[Any]]) -> tuple[str, list[Any]]:
+    """A statement of this module (``{}`` placeholders, as Piccolo's ``raw``) with ``$1, $2...``."""
+    sql, args = statement
+    return QueryString(sql, *args).compile_string()
+
+
+def highlighted_html(snippet: str) -> str:
+    """A search snippet as HTML: its text escaped, its matches in ``<mark>``."""
     escaped = html.escape(snippet, quote=False)
     return escaped.replace(_HIGHLIGHT_START, "<mark>").replace(_HIGHLIGHT_STOP, "</mark>")
 
@@ -249,10 +285,10 @@ _AVAILABILITY_RANK = (
 
 # Each role's needed skills become an array of skill ids first (in the role's order), so
 # the per-role part is an index lookup of user_skills by skill id, not a join the planner
-# has to guess the size of (it assumes 100 elements for any JSON array).
-CANDIDATES_SQL: Final = f"""
-WITH roles AS MATERIALIZED (
-    SELECT r.id AS role_id, r.tribe_id, t.owner_id,
+# has to guess the size of (it assumes 100 elements for any JSON array). ``{where}``
+# chooses the roles.
+_ROLES_SQL: Final = """
+    SELECT r.id AS role_id, r.tribe_id, tr.owner_id,
            ARRAY(
                SELECT s.id
                FROM jsonb_array_elements_text(r.skills_needed) WITH ORDINALITY AS wanted(name, position)
@@ -260,11 +296,11 @@ WITH roles AS MATERIALIZED (
                GROUP BY s.id
                ORDER BY min(wanted.position)
            )::varchar[] AS skill_ids
-    FROM tribe_open_roles r JOIN tribes t ON t.id = r.tribe_id
-    WHERE r.id = ANY({{}})
-)
-SELECT roles.role_id, c.user_id, c.skill_ids, c.matches, c.availability, c.builder_score
-FROM roles CROSS JOIN LATERAL (
+    FROM tribe_open_roles r JOIN tribes tr ON tr.id = r.tribe_id
+    WHERE {where}
+"""
+# One role's (``roles``) candidates, best first, ``{limit}`` of them.
+_CANDIDATES_OF_ROLE_SQL: Final = f"""
     SELECT held.user_id, held.skill_ids, held.matches,
            {_AVAILABILITY_RANK} AS availability,
            u.builder_score
@@ -287,10 +323,30 @@ FROM roles CROSS JOIN LATERAL (
           AND m.status = '{MemberStatus.ACTIVE.value}'
     )
     ORDER BY held.matches DESC, availability, u.builder_score DESC, held.user_id
-    LIMIT {{}}
-) c
-ORDER BY roles.role_id, c.matches DESC, c.availability, c.builder_score DESC, c.user_id
+    LIMIT {{limit}}
 """
+_CANDIDATE_ORDER: Final = "{c}.matches DESC, {c}.availability, {c}.builder_score DESC, {c}.user_id"
+
+CANDIDATES_SQL: Final = f"""
+WITH roles AS MATERIALIZED ({_ROLES_SQL.format(where="r.id = ANY({})")})
+SELECT roles.role_id, c.user_id, c.skill_ids, c.matches, c.availability, c.builder_score
+FROM roles CROSS JOIN LATERAL ({_CANDIDATES_OF_ROLE_SQL.format(limit="{}")}) c
+ORDER BY roles.role_id, {_CANDIDATE_ORDER.format(c="c")}
+"""
+
+
+def candidates_correlated(select: str, t: str, parent: str, limit: int) -> str:
+    """The candidates of the open role ``parent`` (an alias of the enclosing statement).
+
+    Selects ``select`` over alias ``t`` (columns ``user_id``, ``skill_ids``, ...), in
+    :func:`open_role_candidates`'s order: the compiled executor's form of the same query.
+    """
+    roles = _ROLES_SQL.format(where=f"r.id = {parent}.id")
+    return (
+        f"SELECT {select} FROM ({roles} OFFSET 0) roles"
+        f" CROSS JOIN LATERAL ({_CANDIDATES_OF_ROLE_SQL.format(limit=int(limit))}) {t}"
+        f" ORDER BY {_CANDIDATE_ORDER.format(c=t)}"
+    )
 
 
 async def open_role_candidates(role_ids: Sequence[str], limit: int) -> list[Row]:
@@ -306,43 +362,61 @@ async def open_role_candidates(role_ids: Sequence[str], limit: int) -> list[Row]
 
 # --- similarity ------------------------------------------------------------------------
 
-_NEAREST_SQL: Final = """
-SELECT s.id AS source_id, n.id, n.similarity
-FROM {table} s CROSS JOIN LATERAL (
-    SELECT o.id, 1 - (o.embedding <=> s.embedding) AS similarity
-    FROM {table} o
-    WHERE o.id <> s.id AND o.embedding IS NOT NULL
-    ORDER BY o.embedding <=> s.embedding
-    LIMIT {{}}
-) n
-WHERE s.id = ANY({{}}) AND s.embedding IS NOT NULL
-ORDER BY s.id, n.similarity DESC, n.id
-"""
+
+def _nearest_of(table: str, source: str, limit: str) -> str:
+    """The ``limit`` rows of ``table`` nearest the row ``source`` (an outer alias): id, similarity."""
+    return (
+        f"SELECT o.id, 1 - (o.embedding <=> {source}.embedding) AS similarity"
+        f" FROM {table} o WHERE o.id <> {source}.id AND o.embedding IS NOT NULL"
+        f" ORDER BY o.embedding <=> {source}.embedding LIMIT {limit}"
+    )
+
+
+_EMBEDDED_TABLES: Final = ("users", "projects")
+_SIMILAR_ORDER: Final = "{n}.similarity DESC, {n}.id"
 
 
 # Run in the nearest-neighbour statement's own transaction (benchmarks/recall.py too).
 # The planner does not cost reading TOASTed vectors, so a sequential scan computing
 # 10,000 distances looks cheaper than the HNSW index to it, and is ~100 times slower:
 # sequential scans are priced out for this statement only (the source rows come by
-# primary key either way).
-HNSW_SETTINGS: Final = (
-    f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}",
-    "SET LOCAL hnsw.iterative_scan = strict_order",
-    "SET LOCAL enable_seqscan = off",
+# primary key either way). One statement: set_config(..., true) is SET LOCAL.
+HNSW_SETTINGS_SQL: Final = (
+    f"SELECT set_config('hnsw.ef_search', '{HNSW_EF_SEARCH}', true),"
+    " set_config('hnsw.iterative_scan', 'strict_order', true),"
+    " set_config('enable_seqscan', 'off', true)"
 )
 
 
 def nearest_sql(table: str) -> str:
     """The nearest-neighbour statement over ``table``; arguments: the limit, then the ids."""
-    if table not in ("users", "projects"):
+    if table not in _EMBEDDED_TABLES:
         raise ValueError(f"no embeddings in {table!r}")
-    return _NEAREST_SQL.format(table=table)
+    return (
+        f"SELECT s.id AS source_id, n.id, n.similarity"
+        f" FROM {table} s CROSS JOIN LATERAL ({_nearest_of(table, 's', '{}')}) n"
+        f" WHERE s.id = ANY({{}}) AND s.embedding IS NOT NULL"
+        f" ORDER BY s.id, {_SIMILAR_ORDER.format(n='n')}"
+    )
+
+
+def nearest_correlated(table: str, select: str, t: str, parent: str, limit: int) -> str:
+    """The rows nearest the row ``parent`` (an outer alias), as :func:`nearest_sql` finds them.
+
+    Selects ``select`` over alias ``t`` (columns ``id``, ``similarity``); needs
+    :data:`HNSW_SETTINGS_SQL` in its transaction, as :func:`nearest_sql` does.
+    """
+    if table not in _EMBEDDED_TABLES:
+        raise ValueError(f"no embeddings in {table!r}")
+    return (
+        f"SELECT {select} FROM ({_nearest_of(table, parent, str(int(limit)))}) {t}"
+        f" WHERE {parent}.embedding IS NOT NULL ORDER BY {_SIMILAR_ORDER.format(n=t)}"
+    )
 
 
 async def _nearest(table: str, ids: Sequence[str], limit: int) -> list[Row]:
     async with _engine().transaction():
-        for setting in HNSW_SETTINGS:
-            await User.raw(setting)
+        await User.raw(HNSW_SETTINGS_SQL)
         rows = await _fetch(nearest_sql(table), limit, list(ids))
     return rows
 
@@ -355,6 +429,44 @@ async def similar_builders(user_ids: Sequence[str], limit: int) -> list[Row]:
 async def similar_projects(project_ids: Sequence[str], limit: int) -> list[Row]:
     """Per project (``source_id``), the ``limit`` nearest others ``{id, similarity}``."""
     return await _nearest("projects", project_ids, limit)
+
+
+# --- discovered lists, correlated to a parent row (the compiled executor) ---------------
+
+# The rows the discovery statements derive (no table): what their readers may select.
+CANDIDATE = RowShape("", ("user_id", "skill_ids", "matches", "availability", "builder_score"))
+SIMILAR = RowShape("", ("id", "similarity"))
+
+# What a search hit's ``kind`` and ``id`` point to.
+SEARCH_TARGETS: Final = {
+    SearchKind.USER: ToOne(USER, "id"),
+    SearchKind.PROJECT: ToOne(PROJECT, "id"),
+    SearchKind.TRIBE: ToOne(TRIBE, "id"),
+}
+
+
+@dataclass(frozen=True)
+class DiscoveredList:
+    """A list a discovery statement ranks below a parent row, ``first`` rows of it.
+
+    ``correlated(select, t, parent, limit)`` is its subquery; ``hnsw``: it needs
+    :data:`HNSW_SETTINGS_SQL` in its transaction.
+    """
+
+    shape: RowShape
+    correlated: Callable[[str, str, str, int], str]
+    hnsw: bool = False
+
+
+def _nearest_in(table: str) -> Callable[[str, str, str, int], str]:
+    return lambda select, t, parent, limit: nearest_correlated(table, select, t, parent, limit)
+
+
+DISCOVERED: Final = {
+    Relation.OPEN_ROLE_CANDIDATES: DiscoveredList(CANDIDATE, candidates_correlated),
+    Relation.USER_SIMILAR_BUILDERS: DiscoveredList(SIMILAR, _nearest_in("users"), hnsw=True),
+    Relation.PROJECT_SIMILAR_PROJECTS: DiscoveredList(SIMILAR, _nearest_in("projects"), hnsw=True),
+}
 
 
 # --- embedding filler ------------------------------------------------------------------
@@ -417,7 +529,7 @@ async def claim_projects_without_embedding(limit: int) -> list[tuple[str, Projec
 
 async def store_embeddings(table: str, ids: Sequence[str], vectors: Sequence[Vector]) -> None:
     """Write ``vectors`` to the rows ``ids`` of ``table`` (``users`` or ``projects``)."""
-    if table not in ("users", "projects"):
+    if table not in _EMBEDDED_TABLES:
         raise ValueError(f"no embeddings in {table!r}")
     await _fetch(STORE_SQL.format(table=table), list(ids), list(vectors))
 

@@ -62,9 +62,12 @@ class Relation(StrEnum):
     TRIBE_MEMBERS = "tribe.members"
     TRIBE_OPEN_ROLES = "tribe.open_roles"
     SEARCH_NODE = "search.node"
+    OPEN_ROLE_CANDIDATES = "open_role.candidates"
     CANDIDATE_USER = "candidate.user"
     CANDIDATE_SKILLS = "candidate.matched_skills"
+    USER_SIMILAR_BUILDERS = "user.similar_builders"
     SIMILAR_BUILDER_USER = "similar_builder.user"
+    PROJECT_SIMILAR_PROJECTS = "project.similar_projects"
     SIMILAR_PROJECT_PROJECT = "similar_project.project"
 
 
@@ -80,6 +83,21 @@ class ToOne:
         return (
             f"SELECT {select} FROM {self.shape.table} {t}"
             f" WHERE {t}.id = {parent}.{self.foreign_key}"
+        )
+
+
+@dataclass(frozen=True)
+class InArray:
+    """The rows of ``shape`` whose ids the parent's array column ``ids`` holds, in its order."""
+
+    shape: RowShape
+    ids: str
+
+    def correlated(self, select: str, t: str, parent: str) -> str:
+        """A subquery selecting ``select`` (over alias ``t``) for the parent row."""
+        return (
+            f"SELECT {select} FROM unnest({parent}.{self.ids}) WITH ORDINALITY AS j{t}(id, n)"
+            f" JOIN {self.shape.table} {t} ON {t}.id = j{t}.id ORDER BY j{t}.n"
         )
 
 
@@ -160,6 +178,15 @@ TO_ONE: dict[Relation, ToOne] = {
     Relation.COLLABORATION_PROJECT: ToOne(PROJECT, "project_id"),
     Relation.TRIBE_MEMBER_USER: ToOne(USER, "user_id"),
     Relation.FEED_PEOPLE: ToOne(USER, "actor_id"),
+    # Rows that discovery statements derive (data_access.discovery) point to these.
+    Relation.CANDIDATE_USER: ToOne(USER, "user_id"),
+    Relation.SIMILAR_BUILDER_USER: ToOne(USER, "id"),
+    Relation.SIMILAR_PROJECT_PROJECT: ToOne(PROJECT, "id"),
+}
+
+IN_ARRAY: dict[Relation, InArray] = {
+    # A candidate's matched skills, in the role's order (``skill_ids``).
+    Relation.CANDIDATE_SKILLS: InArray(SKILL, "skill_ids"),
 }
 
 # What a feed event's target is, by ``target_type``.

@@ -49,6 +49,7 @@ from graphql import (
 from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
 
+from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache, hashable
 from tribe_service.graphql.errors import QUERY_TOO_COMPLEX, rate_limited_error
 from tribe_service.graphql.pagination import MAX_PAGE_SIZE
 
@@ -204,8 +205,22 @@ def operation_cost(
     operation: OperationDefinitionNode,
     variables: Mapping[str, Any] | None = None,
 ) -> int:
-    """The estimated cost of ``operation`` in ``document`` with these variables."""
-    return CostEstimator(schema, document, variables).operation(operation)
+    """The estimated cost of ``operation`` in ``document`` with these variables.
+
+    Estimated once per parsed document, operation and variables' values.
+    """
+
+    def estimate() -> int:
+        return CostEstimator(schema, document, variables).operation(operation)
+
+    try:
+        values = hashable(variables or {})
+    except TypeError:
+        return estimate()
+    return _COSTS.get((schema, document, operation), values, estimate)
+
+
+_COSTS: IdentityCache[int] = IdentityCache(DOCUMENT_CACHE_SIZE)
 
 
 class CostLimit(SchemaExtension):

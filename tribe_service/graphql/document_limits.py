@@ -38,6 +38,7 @@ from graphql.language import SKIP, VisitorAction
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 
+from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache
 from tribe_service.graphql.errors import QUERY_TOO_DEEP, QUERY_TOO_LARGE, TOO_MANY_ALIASES
 
 # The landing page holds 95 field selections expanded; 2,000 tokens written out
@@ -163,6 +164,22 @@ def document_limit_rules(max_depth: int, max_aliases: int) -> list[type[ASTValid
     return [DocumentLimitsRule]
 
 
+def expanded(document: DocumentNode) -> list[tuple[OperationDefinitionNode, int]]:
+    """Each operation of ``document`` and how many fields it selects, fragments expanded."""
+    meter = ShapeMeter(fragment_definitions(document))
+    return [
+        (definition, meter.selection_set(definition.selection_set).fields)
+        for definition in document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+    ]
+
+
+# Measured once per parsed document (the parser cache hands back the same object).
+_EXPANDED: IdentityCache[list[tuple[OperationDefinitionNode, int]]] = IdentityCache(
+    DOCUMENT_CACHE_SIZE
+)
+
+
 class ExpansionLimit(SchemaExtension):
     """Refuses, right after parsing, an operation above :data:`MAX_EXPANDED_FIELDS`."""
 
@@ -172,11 +189,7 @@ class ExpansionLimit(SchemaExtension):
         document = self.execution_context.graphql_document
         if document is None:
             return
-        meter = ShapeMeter(fragment_definitions(document))
-        for definition in document.definitions:
-            if not isinstance(definition, OperationDefinitionNode):
-                continue
-            fields = meter.selection_set(definition.selection_set).fields
+        for definition, fields in _EXPANDED.get((document,), None, lambda: expanded(document)):
             if fields > MAX_EXPANDED_FIELDS:
                 raise GraphQLError(
                     f"The operation selects {fields} fields once its fragments are expanded;"

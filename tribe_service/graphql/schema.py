@@ -28,6 +28,7 @@ from strawberry.types import ExecutionContext
 from tribe_service.config import Environment, Settings
 from tribe_service.graphql.compiled.executor import CompiledExecutor
 from tribe_service.graphql.cost import CostLimit
+from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE
 from tribe_service.graphql.document_limits import ExpansionLimit, document_limit_rules
 from tribe_service.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_unexpected
 from tribe_service.graphql.queries.feed import FeedQuery
@@ -43,7 +44,6 @@ from tribe_service.graphql.validation_cache import DocumentValidationCache
 # Parsed and validated documents kept per worker (LRU): clients send the same few
 # query texts over and over, and validating the landing page costs more than
 # resolving a third of it. Bounded, so unique query texts cannot grow memory.
-DOCUMENT_CACHE_SIZE = 256
 
 
 @strawberry.type

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tribe_service.data_access import pages
+from tribe_service.data_access.discovery import CANDIDATE, SEARCH_TARGETS, SIMILAR
 from tribe_service.data_access.pages import ListOrder
 from tribe_service.data_access.relations import FEED_TARGETS, Relation, ToOne
 from tribe_service.data_access.shapes import (
@@ -27,6 +28,7 @@ from tribe_service.data_access.shapes import (
     USER,
     RowShape,
 )
+from tribe_service.enums import SearchKind
 
 # Object types read from a JSON column's keys (``types/json_objects.py``).
 JSON_OBJECTS = frozenset({"ContactLinks", "ProjectLinks", "ImpactMetrics", "FeedEventMetadata"})
@@ -75,6 +77,13 @@ class RootList:
 
 
 @dataclass(frozen=True)
+class RootSearch:
+    """``search``: a page of ranked hits whose nodes are ``nodes``' members."""
+
+    nodes: Polymorphic
+
+
+@dataclass(frozen=True)
 class RootLookup:
     """A root field answering the row whose ``column`` equals the argument ``argument``."""
 
@@ -92,6 +101,7 @@ TYPES: dict[str, TypeBinding] = {
             "projects": Relation.USER_PROJECTS,
             "tribes": Relation.USER_TRIBES,
             "collaborations": Relation.USER_COLLABORATIONS,
+            "similarBuilders": Relation.USER_SIMILAR_BUILDERS,
         },
         pages={"activity": NestedPage(Relation.USER_ACTIVITY, pages.ACTIVITY)},
         private={"email": ("email", "id")},
@@ -102,6 +112,7 @@ TYPES: dict[str, TypeBinding] = {
         relations={
             "owner": Relation.PROJECT_OWNER,
             "collaborators": Relation.PROJECT_COLLABORATORS,
+            "similarProjects": Relation.PROJECT_SIMILAR_PROJECTS,
         },
     ),
     "Collaborator": TypeBinding(COLLABORATOR, relations={"user": Relation.COLLABORATOR_USER}),
@@ -117,7 +128,13 @@ TYPES: dict[str, TypeBinding] = {
         },
     ),
     "TribeMember": TypeBinding(TRIBE_MEMBER, relations={"user": Relation.TRIBE_MEMBER_USER}),
-    "OpenRole": TypeBinding(OPEN_ROLE),
+    "OpenRole": TypeBinding(OPEN_ROLE, relations={"candidates": Relation.OPEN_ROLE_CANDIDATES}),
+    "Candidate": TypeBinding(
+        CANDIDATE,
+        relations={"user": Relation.CANDIDATE_USER, "matchedSkills": Relation.CANDIDATE_SKILLS},
+    ),
+    "SimilarBuilder": TypeBinding(SIMILAR, relations={"user": Relation.SIMILAR_BUILDER_USER}),
+    "SimilarProject": TypeBinding(SIMILAR, relations={"project": Relation.SIMILAR_PROJECT_PROJECT}),
     "FeedEvent": TypeBinding(
         FEED_EVENT,
         relations={"actor": Relation.FEED_PEOPLE},
@@ -134,7 +151,20 @@ TYPES: dict[str, TypeBinding] = {
     ),
 }
 
-ROOTS: dict[str, RootList | RootLookup] = {
+ROOTS: dict[str, RootList | RootLookup | RootSearch] = {
+    "search": RootSearch(
+        Polymorphic(
+            "kind",
+            {
+                kind.value: (type_name, SEARCH_TARGETS[kind])
+                for kind, type_name in (
+                    (SearchKind.USER, "User"),
+                    (SearchKind.PROJECT, "Project"),
+                    (SearchKind.TRIBE, "Tribe"),
+                )
+            },
+        )
+    ),
     "feed": RootList(pages.FEED, "FeedEvent", connection=True),
     "builders": RootList(
         pages.BUILDERS,

@@ -9,7 +9,7 @@ in :data:`STATS`, which the benchmark prints.
 from __future__ import annotations
 
 import logging
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +18,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from tribe_service.graphql.compiled.planner import Plan, keyed_variables, plan_operation
 from tribe_service.graphql.compiled.readers import Unsupported
+from tribe_service.graphql.document_cache import IdentityCache, hashable
 
 logger = logging.getLogger(__name__)
 
@@ -49,55 +50,21 @@ class PlanCache:
     """Plans (or the reason there is none) per schema, operation and keyed variables' values."""
 
     def __init__(self, size: int) -> None:
-        self._size = size
-        self._keyed: OrderedDict[tuple[int, int], tuple[Any, Any, frozenset[str] | str]] = (
-            OrderedDict()
-        )
-        self._plans: OrderedDict[tuple[Any, ...], tuple[Any, Any, Plan | str]] = OrderedDict()
+        self._keyed: IdentityCache[frozenset[str] | str] = IdentityCache(size)
+        self._plans: IdentityCache[Plan | str] = IdentityCache(size)
 
     def get(self, executor: StrawberryGraphQLCoreExecutionContext) -> Plan | str:
         """The plan of the executor's operation, or why it has none."""
-        schema, operation = executor.schema, executor.operation
-        keyed = self._lookup(
-            self._keyed,
-            (id(schema), id(operation)),
-            schema,
-            operation,
-            lambda: _keyed_variables(executor),
-        )
+        operation = (executor.schema, executor.operation)
+        keyed = self._keyed.get(operation, None, lambda: _keyed_variables(executor))
         if isinstance(keyed, str):
             return keyed
         variables = executor.variable_values.coerced
         try:
-            values = tuple(_hashable(variables.get(name)) for name in sorted(keyed))
+            values = tuple(hashable(variables.get(name)) for name in sorted(keyed))
         except TypeError:
             return "unhashable variables"
-        return self._lookup(
-            self._plans,
-            (id(schema), id(operation), values),
-            schema,
-            operation,
-            lambda: _plan(executor),
-        )
-
-    def _lookup(
-        self,
-        entries: OrderedDict[Any, tuple[Any, Any, Any]],
-        key: Any,
-        schema: Any,
-        operation: Any,
-        make: Any,
-    ) -> Any:
-        entry = entries.get(key)
-        # Entries keep schema and operation alive, so their ids cannot be reused.
-        if entry is not None and entry[0] is schema and entry[1] is operation:
-            entries.move_to_end(key)
-            return entry[2]
-        value = make()
-        entries[key] = (schema, operation, value)
-        if len(entries) > self._size:
-            entries.popitem(last=False)
-        return value
+        return self._plans.get(operation, values, lambda: _plan(executor))
 
 
 def _keyed_variables(executor: StrawberryGraphQLCoreExecutionContext) -> frozenset[str] | str:
@@ -114,15 +81,6 @@ def _plan(executor: StrawberryGraphQLCoreExecutionContext) -> Plan | str:
         )
     except Unsupported as reason:
         return str(reason)
-
-
-def _hashable(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_hashable(item) for item in value)
-    if isinstance(value, dict):
-        return tuple(sorted((key, _hashable(item)) for key, item in value.items()))
-    hash(value)
-    return value
 
 
 PLANS = PlanCache(PLAN_CACHE_SIZE)
@@ -169,7 +127,8 @@ async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
     context = executor.context_value
     prepared = [(root.key, *root.statements(executor.variable_values)) for root in plan.roots]
     # One connection for the whole plan (a replica's inside engine.reading()).
-    rows = iter(await context.engine.fetch_all([s for _, root, _ in prepared for s in root]))
+    statements = [s for _, root, _ in prepared for s in root]
+    rows = iter(await context.engine.fetch_all(statements, setup=plan.setup))
     results = [[next(rows) for _ in statements] for _, statements, _ in prepared]
     return {
         key: finish(result, context)

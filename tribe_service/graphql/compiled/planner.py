@@ -14,7 +14,7 @@ arguments are read per request and sent as parameters.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -49,21 +49,40 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues, get_argument_values
 
+from tribe_service.data_access.discovery import (
+    DISCOVERED,
+    HNSW_SETTINGS_SQL,
+    highlighted_html,
+    numbered,
+    search_count_statement,
+    search_page_statement,
+)
 from tribe_service.data_access.pages import ROOT_ALIAS, ListOrder, lookup_statement
-from tribe_service.data_access.relations import TO_MANY, TO_ONE, Relation, ToMany, ToOne
+from tribe_service.data_access.relations import (
+    IN_ARRAY,
+    TO_MANY,
+    TO_ONE,
+    Relation,
+    ToMany,
+    ToOne,
+)
+from tribe_service.enums import SearchKind
 from tribe_service.graphql.compiled import readers
 from tribe_service.graphql.compiled.bindings import (
     JSON_OBJECTS,
     ROOTS,
     TYPES,
     NestedPage,
+    Polymorphic,
     RootList,
     RootLookup,
+    RootSearch,
     TypeBinding,
 )
 from tribe_service.graphql.compiled.readers import Reader, Unsupported
 from tribe_service.graphql.errors import ClientError
 from tribe_service.graphql.pagination import check_page_size, encode_cursor, page_position
+from tribe_service.graphql.queries.search import check_search_text, hit_cursor, search_cursor
 
 Statement = tuple[str, list[Any]]
 # A connection part: (page of records, more rows follow, total count or None, context).
@@ -90,10 +109,10 @@ class Level:
         self._expressions.append(expression)
         return len(self._expressions) - 1
 
-    def ensure_selects(self) -> None:
-        """Select the id if nothing else (``ROW()`` of nothing cannot tell a row from none)."""
+    def ensure_selects(self, key: str = "id") -> None:
+        """Select ``key`` if nothing else (``ROW()`` of nothing cannot tell a row from none)."""
         if not self._expressions:
-            self.column("id")
+            self.column(key)
 
     def select_list(self) -> str:
         """The SQL select list, subqueries rendered."""
@@ -120,9 +139,10 @@ class RootPlan:
 
 @dataclass(frozen=True)
 class Plan:
-    """A compiled operation."""
+    """A compiled operation; ``setup`` runs first, in the statements' transaction."""
 
     roots: list[RootPlan]
+    setup: str | None = None
 
 
 class Planner:
@@ -136,6 +156,7 @@ class Planner:
         self.variables = variables
         self.operation = operation
         self._aliases = 0
+        self._setup: str | None = None
 
     def plan(self) -> Plan:
         """The operation's plan, or :class:`Unsupported`."""
@@ -148,7 +169,8 @@ class Planner:
         )
         if defer_usages:
             raise Unsupported("@defer")
-        return Plan([self._root(root_type, key, details) for key, details in grouped.items()])
+        roots = [self._root(root_type, key, details) for key, details in grouped.items()]
+        return Plan(roots, self._setup)
 
     # -- collecting ------------------------------------------------------------------
 
@@ -190,6 +212,8 @@ class Planner:
         field = root_type.fields.get(name)
         if binding is None or field is None:
             raise Unsupported(f"Query.{name}")
+        if isinstance(binding, RootSearch):
+            return self._search(key, field, details, binding)
         node_type = self._type(binding.node_type)
         if isinstance(binding, RootLookup):
             return self._lookup(key, field, details, binding, node_type)
@@ -234,7 +258,12 @@ class Planner:
         if binding.connection:
             connection_type = _named(field.type)
             assert isinstance(connection_type, GraphQLObjectType)
-            page, counted = self._connection(connection_type, details, level, node_type, order)
+            page, counted = self._connection(
+                connection_type,
+                details,
+                lambda sub: self._object(node_type, sub, level),
+                _order_cursor(order, level),
+            )
         else:
             node = self._object(node_type, details, level)
             counted = False
@@ -267,21 +296,69 @@ class Planner:
 
         return RootPlan(key, field, details[0].node, prepare)
 
+    def _search(
+        self, key: str, field: GraphQLField, details: FieldDetailsList, binding: RootSearch
+    ) -> RootPlan:
+        """``search``: one statement of hits with their nodes (and one more for totalCount)."""
+        if set(field.args) != {"query", "kinds", "first", "after"}:
+            raise Unsupported(f"Query.{key} arguments")
+        connection_type = _named(field.type)
+        level = Level(ROOT_ALIAS)
+        kind, hit_id, rank = (level.column(name) for name in ("kind", "id", "rank"))
+
+        def cursor(record: Sequence[Any]) -> str:
+            return hit_cursor(record[rank], record[hit_id], record[kind])
+
+        read, counted = self._connection(
+            connection_type,
+            details,
+            lambda sub: self._union(binding.nodes, sub, level),
+            cursor,
+            {
+                "rank": lambda field: readers.column(
+                    level.column("rank"), readers.converter(field.type)
+                ),
+                "snippet": lambda field: readers.column(level.column("snippet"), highlighted_html),
+            },
+        )
+        select = level.select_list()
+
+        def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
+            text = check_search_text(arguments["query"])
+            first = check_page_size(arguments["first"])
+            after = search_cursor(arguments["after"])
+            kinds = arguments["kinds"]
+            wanted = list(SearchKind) if kinds is None else [SearchKind(_plain(k)) for k in kinds]
+            statements: list[Statement] = []
+            if wanted:
+                statements.append(
+                    search_page_statement(select, ROOT_ALIAS, text, wanted, first + 1, after)
+                )
+                if counted:
+                    statements.append(numbered(search_count_statement(text, wanted)))
+
+            def finish(results: list[Any], context: Any) -> Any:
+                rows = results[0] if wanted else []
+                total = (results[1][0][0] if wanted else 0) if counted else None
+                return read(rows, first, total, context)
+
+            return statements, finish
+
+        return RootPlan(key, field, details[0].node, prepare)
+
     def _connection(
         self,
         connection_type: GraphQLObjectType,
         details: FieldDetailsList,
-        level: Level,
-        node_type: GraphQLObjectType,
-        order: ListOrder,
+        node: Callable[[FieldDetailsList], Reader],
+        cursor: Callable[[Sequence[Any]], str],
+        edge_fields: Mapping[str, Callable[[GraphQLField], Reader]] | None = None,
     ) -> tuple[Callable[[Sequence[Any], int, Any, Any], Any], bool]:
-        """A page reader over up to ``first + 1`` records, and whether it reads ``totalCount``."""
-        kind = order.cursor_kind
-        key_indexes = [level.column(column) for column in order.key_columns]
+        """A page reader over up to ``first + 1`` records, and whether it reads ``totalCount``.
 
-        def cursor(record: Sequence[Any]) -> str:
-            return encode_cursor(kind, [record[index] for index in key_indexes])
-
+        ``node`` makes the node reader for a selection; ``edge_fields`` read an edge's
+        fields besides ``cursor`` and ``node`` (search hits' rank and snippet).
+        """
         parts: list[tuple[str, Part]] = []
         counted = False
         for key, sub in self._subfields(connection_type, details).items():
@@ -292,10 +369,10 @@ class Planner:
                 counted = True
                 parts.append((key, lambda page, more, total, context: total))
             elif name == "nodes":
-                parts.append((key, _nodes_part(self._object(node_type, sub, level))))
+                parts.append((key, _nodes_part(node(sub))))
             elif name == "edges":
                 edge_type = _named(connection_type.fields[name].type)
-                parts.append((key, self._edges(edge_type, sub, level, node_type, cursor)))
+                parts.append((key, self._edges(edge_type, sub, node, cursor, edge_fields or {})))
             elif name == "pageInfo":
                 info_type = _named(connection_type.fields[name].type)
                 parts.append((key, self._page_info(info_type, sub, cursor)))
@@ -313,9 +390,9 @@ class Planner:
         self,
         edge_type: GraphQLObjectType,
         details: FieldDetailsList,
-        level: Level,
-        node_type: GraphQLObjectType,
+        node: Callable[[FieldDetailsList], Reader],
         cursor: Callable[[Sequence[Any]], str],
+        edge_fields: Mapping[str, Callable[[GraphQLField], Reader]],
     ) -> Part:
         fields: list[tuple[str, Reader]] = []
         for key, sub in self._subfields(edge_type, details).items():
@@ -325,7 +402,9 @@ class Planner:
             elif name == "cursor":
                 fields.append((key, lambda record, context: cursor(record)))
             elif name == "node":
-                fields.append((key, self._object(node_type, sub, level)))
+                fields.append((key, node(sub)))
+            elif name in edge_fields:
+                fields.append((key, edge_fields[name](edge_type.fields[name])))
             else:
                 raise Unsupported(f"{edge_type.name}.{name}")
         edge = readers.obj(fields)
@@ -382,7 +461,8 @@ class Planner:
         if field.args:
             raise Unsupported(f"{object_type.name}.{name} arguments")
         if name in binding.unions:
-            return self._union(field, binding, name, details, level)
+            assert isinstance(_named(field.type), GraphQLUnionType)
+            return self._union(binding.unions[name], details, level)
         if name in binding.private:
             private, owner = binding.private[name]
             return readers.private(level.column(private), level.column(owner))
@@ -431,7 +511,19 @@ class Planner:
         target = _named(field.type)
         child = self._new_level()
         item = self._object(target, details, child)
-        child.ensure_selects()
+        child.ensure_selects(TYPES[target.name].shape.columns[0])
+        if relation in DISCOVERED:
+            return self._discovered(field, relation, details, level, child, item)
+        if relation in IN_ARRAY:
+            in_array = IN_ARRAY[relation]
+            if field.args:
+                raise Unsupported(f"{field.type} arguments")
+            index = level.nested(
+                lambda: (
+                    f"ARRAY({in_array.correlated(f'ROW({child.select_list()})', child.alias, level.alias)})"
+                )
+            )
+            return readers.many(index, item)
         if relation in TO_ONE:
             if field.args:
                 raise Unsupported(f"{field.type} arguments")
@@ -441,6 +533,30 @@ class Planner:
         many = TO_MANY[relation]
         status, limit = self._list_arguments(field, details, many)
         index = level.nested(_array(many, child, level.alias, status, limit))
+        return readers.many(index, item)
+
+    def _discovered(
+        self,
+        field: GraphQLField,
+        relation: Relation,
+        details: FieldDetailsList,
+        level: Level,
+        child: Level,
+        item: Reader,
+    ) -> Reader:
+        """A ranked list below a row (candidates, similar builders or projects), ``first`` long."""
+        if set(field.args) != {"first"}:
+            raise Unsupported(f"{field.type} arguments")
+        limit = _checked(check_page_size, self._arguments(field, details)["first"])
+        spec = DISCOVERED[relation]
+        if spec.hnsw:
+            self._setup = HNSW_SETTINGS_SQL
+        parent = level.alias
+        index = level.nested(
+            lambda: (
+                f"ARRAY({spec.correlated(f'ROW({child.select_list()})', child.alias, parent, limit)})"
+            )
+        )
         return readers.many(index, item)
 
     def _list_arguments(
@@ -476,7 +592,12 @@ class Planner:
         connection_type = _named(field.type)
         node_type = self._node_type(connection_type)
         child = self._new_level()
-        read, counted = self._connection(connection_type, details, child, node_type, order)
+        read, counted = self._connection(
+            connection_type,
+            details,
+            lambda sub: self._object(node_type, sub, child),
+            _order_cursor(order, child),
+        )
         child.ensure_selects()
         condition = ""
         if position is not None:
@@ -500,16 +621,8 @@ class Planner:
         assert isinstance(node_type, GraphQLObjectType)
         return node_type
 
-    def _union(
-        self,
-        field: GraphQLField,
-        binding: TypeBinding,
-        name: str,
-        details: FieldDetailsList,
-        level: Level,
-    ) -> Reader:
-        union = binding.unions[name]
-        assert isinstance(_named(field.type), GraphQLUnionType)
+    def _union(self, union: Polymorphic, details: FieldDetailsList, level: Level) -> Reader:
+        """A union's member, chosen by the discriminator column, each a correlated row."""
         discriminator = level.column(union.discriminator)
         members: dict[str, tuple[int, Reader]] = {}
         for value, (type_name, spec) in union.members.items():
@@ -533,6 +646,13 @@ def _array(
     return lambda: (
         f"ARRAY({spec.correlated(f'ROW({child.select_list()})', child.alias, parent, status, limit)})"
     )
+
+
+def _order_cursor(order: ListOrder, level: Level) -> Callable[[Sequence[Any]], str]:
+    """A record's cursor in ``order`` (its sort key columns, selected on ``level``)."""
+    kind = order.cursor_kind
+    key_indexes = [level.column(column) for column in order.key_columns]
+    return lambda record: encode_cursor(kind, [record[index] for index in key_indexes])
 
 
 def _health(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:

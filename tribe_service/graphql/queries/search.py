@@ -49,6 +49,21 @@ def check_search_text(query: str) -> SearchText:
     return SearchText.parse(query)
 
 
+def search_cursor(after: str | None) -> SearchCursor | None:
+    """The position ``after`` holds (:class:`InvalidCursorError` unless a search made it)."""
+    if after is None:
+        return None
+    rank, hit_id, kind = decode_cursor(after, CURSOR_KIND, (float, str, str))
+    if kind not in SearchKind.__members__.values():
+        raise InvalidCursorError()
+    return SearchCursor(rank=rank, id=hit_id, kind=SearchKind(kind))
+
+
+def hit_cursor(rank: float, hit_id: str, kind: str) -> str:
+    """The cursor of a hit (what :func:`search_cursor` reads)."""
+    return encode_cursor(CURSOR_KIND, (rank, hit_id, kind))
+
+
 def _node_loader(info: Info, kind: SearchKind) -> Callable[[str], Awaitable[Any]]:
     loaders = info.context.loaders
     if kind is SearchKind.USER:
@@ -88,12 +103,7 @@ class SearchQuery:
         """A page of hits; each node is loaded through the per-request loaders."""
         text = check_search_text(query)
         check_page_size(first)
-        cursor = None
-        if after is not None:
-            rank, hit_id, kind = decode_cursor(after, CURSOR_KIND, (float, str, str))
-            if kind not in SearchKind.__members__.values():
-                raise InvalidCursorError()
-            cursor = SearchCursor(rank=rank, id=hit_id, kind=SearchKind(kind))
+        cursor = search_cursor(after)
         wanted = list(SearchKind) if kinds is None else kinds
         rows = await discovery.search(text, wanted, first + 1, cursor) if wanted else []
         page = rows[:first]
@@ -101,7 +111,7 @@ class SearchQuery:
         nodes = await asyncio.gather(*(_node_loader(info, row["kind"])(row["id"]) for row in page))
         edges = [
             SearchHit(
-                cursor=encode_cursor(CURSOR_KIND, (row["rank"], row["id"], row["kind"].value)),
+                cursor=hit_cursor(row["rank"], row["id"], row["kind"].value),
                 node=_WRAP[row["kind"]](node),
                 rank=row["rank"],
                 snippet=row["snippet"],
