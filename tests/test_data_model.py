@@ -18,10 +18,13 @@ from typing import Any
 import asyncpg
 import pytest
 from pgvector import Vector
+from piccolo.columns import JSONB
 from piccolo.engine.postgres import PostgresTransaction
 from ulid import ULID
 
 from tests.schema_facts import ENUM_COLUMNS
+from tribe_service.data_access import shapes
+from tribe_service.data_access.shapes import RowShape
 from tribe_service.ids import new_ulid, ulid_at
 from tribe_service.tables import (
     ALL_TABLES,
@@ -643,3 +646,29 @@ async def test_cosine_nearest_neighbours_use_the_hnsw_index(engine, table):
         found = [row["id"] for row in await connection.fetch(sql, query)]
         assert found[0] == nearest
         assert others[0] in found  # the next nearest of the three
+
+
+# -- API row shapes ---------------------------------------------------------------
+
+ROW_SHAPES = {name: value for name, value in vars(shapes).items() if isinstance(value, RowShape)}
+
+
+def test_every_api_row_shape_is_checked():
+    assert len(ROW_SHAPES) >= 8, sorted(ROW_SHAPES)
+
+
+@pytest.mark.parametrize("name", list(ROW_SHAPES))
+def test_api_row_shape_names_only_columns_of_its_piccolo_table(name):
+    """A shape cannot drift from its table: every column it reads exists there."""
+    shape = ROW_SHAPES[name]
+    assert shape.table in TABLE_CLASSES, f"{name}: no Piccolo table {shape.table!r}"
+    columns = {c._meta.db_column_name: c for c in TABLE_CLASSES[shape.table]._meta.columns}
+    missing = [column for column in shape.columns if column not in columns]
+    assert not missing, f"{name} reads columns {shape.table} does not have: {missing}"
+    assert len(set(shape.columns)) == len(shape.columns), f"{name} repeats a column"
+    # JSON columns arrive as text: exactly the shape's JSONB columns are decoded.
+    jsonb = {column for column in shape.columns if isinstance(columns[column], JSONB)}
+    assert shape.json_columns == jsonb, name
+    # Vectors, search documents and secrets stay in the database.
+    secret = [column for column in shape.columns if columns[column]._meta.secret]
+    assert not secret, f"{name} reads secret columns: {secret}"

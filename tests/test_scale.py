@@ -22,20 +22,27 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from pgvector import Vector as PgVector
+from piccolo.columns import Integer, Varchar
+from piccolo.table import Table
 from ulid import ULID
 
 from tests.conftest import run_cli
+from tribe_service.columns import TSVector, Vector
 from tribe_service.embeddings import BuilderProfile, ProjectProfile
 from tribe_service.embeddings.hashing import builder_vector, project_vector
 from tribe_service.scale.generator import (
     SCALE_EMAIL_DOMAIN,
     ScaleCounts,
+    ScaleDataSet,
     generate,
     skill_catalogue,
+    skill_rows,
     ulid_string,
 )
 from tribe_service.scale.loader import _build_index
 from tribe_service.scale.progress import Progress
+from tribe_service.scale.records import FEED_EVENTS, SKILLS, CopyLayout
 
 USERS, PROJECTS, TRIBES, EVENTS = 200, 300, 40, 1000
 SEED = 7
@@ -506,7 +513,7 @@ async def test_an_index_build_out_of_shared_memory_is_retried_serially(database_
 # The generator alone
 
 
-def _small(seed: int) -> Any:
+def _small(seed: int) -> ScaleDataSet:
     skill_ids = {skill.name: f"skill-{index}" for index, skill in enumerate(skill_catalogue())}
     counts = ScaleCounts(users=30, projects=40, tribes=5, events=200)
     return generate(seed, counts, UNTIL, skill_ids)
@@ -517,17 +524,60 @@ def test_generation_depends_on_the_seed_only():
     assert first.user_rows == again.user_rows
     assert list(first.users()) == list(again.users())
     assert first.feed_events == again.feed_events
-    assert [row[5] for row in first.user_rows] != [row[5] for row in other.user_rows]
+    usernames = [row["username"] for row in first.user_rows]
+    assert usernames != [row["username"] for row in other.user_rows]
     assert list(first.projects()) != list(other.projects())
 
 
 def test_more_events_than_facts_are_later_releases():
-    data = _small(3)
-    assert len(data.feed_events) == 200
-    ids = [row[0] for row in data.feed_events]
+    events = [dict(zip(FEED_EVENTS.names, row, strict=True)) for row in _small(3).feed_events]
+    assert len(events) == 200
+    ids = [event["id"] for event in events]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
-    releases = [row for row in data.feed_events if row[1] == "project_shipped"]
-    assert any('"release":"v1.1"' in row[5] for row in releases)
+    releases = [event for event in events if event["event_type"] == "project_shipped"]
+    assert any('"release":"v1.1"' in event["metadata"] for event in releases)
+
+
+def test_every_record_holds_its_tables_columns_and_each_value_fits_its_column():
+    """Records follow the Piccolo tables: a column added, dropped or mistyped fails here.
+
+    (A column the generator does not give, or gives and the table lacks, already
+    fails the generation, naming the table and the column.)
+    """
+    data = _small(4)
+    copies = [(SKILLS, skill_rows(4, UNTIL), len(skill_catalogue())), *data.copies()]
+    for layout, records, total in copies:
+        # Every column of the table but the search vectors its triggers fill, in its order.
+        expected = [c for c in layout.table._meta.columns if not isinstance(c, TSVector)]
+        assert layout.names == tuple(column._meta.db_column_name for column in expected)
+        rows = list(records)
+        assert len(rows) == total > 0, layout.tablename
+        for row in rows:
+            assert len(row) == len(expected), (layout.tablename, row)
+            for column, value in zip(expected, row, strict=True):
+                where = f"{layout.tablename}.{column._meta.db_column_name} = {value!r}"
+                if value is None:
+                    assert column._meta.null, where
+                else:
+                    wanted = PgVector if isinstance(column, Vector) else column.value_type
+                    assert type(value) is wanted, where
+
+
+class _Probe(Table, tablename="scale_probe"):
+    title = Varchar()
+    stars = Integer()
+    search_vector = TSVector()
+
+
+def test_a_layout_takes_columns_by_name_in_the_tables_order():
+    probe = CopyLayout.of(_Probe)
+    assert probe.tablename == "scale_probe"
+    assert probe.names == ("id", "title", "stars")  # search_vector: the database's
+    assert probe.record(stars=3, id=1, title="x") == (1, "x", 3)
+    with pytest.raises(TypeError, match=r"^scale_probe_record\(\) missing .*'stars'"):
+        probe.record(id=1, title="x")
+    with pytest.raises(TypeError, match=r"^scale_probe_record\(\) got .* keyword argument 'search"):
+        probe.record(id=1, title="x", stars=3, search_vector="")
 
 
 def test_ulid_strings_match_python_ulid():

@@ -6,6 +6,7 @@ with 2-7 members and 0-3 open roles, 100,000 feed events over the last year,
 and the embeddings of builders and projects (the built-in hashing embedder's). The same
 ``--seed`` (default 42) and ``--until`` give the same rows, ids included.
 
+* :mod:`.records` shapes each table's records from its Piccolo table (by column name);
 * :mod:`.generator` makes the rows (pure, no database);
 * :mod:`.loader` loads them with ``COPY`` in one transaction (:func:`fill_database`);
 * :mod:`.command` is the Piccolo command.

@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
@@ -42,44 +42,25 @@ from tribe_service.enums import (
     UserRole,
 )
 from tribe_service.scale import vocabulary as words
+from tribe_service.scale.records import (
+    FEED_EVENTS,
+    PROJECT_COLLABORATORS,
+    PROJECTS,
+    SKILLS,
+    TRIBE_MEMBERS,
+    TRIBE_OPEN_ROLES,
+    TRIBES,
+    USER_SKILLS,
+    USERS,
+    CopyLayout,
+    Record,
+)
 
 DEFAULT_SEED = 42
 SCALE_EMAIL_DOMAIN = "scale.example.com"
 SPAN_MS = 365 * 86_400_000  # the data set covers the year before `until`
 DAY_MS = 86_400_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-Record = tuple[object, ...]
-
-# The columns each COPY writes, in record order. `search_vector` is left to the triggers.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "skills": ("id", "name", "slug", "category"),
-    "users": (
-        "id", "created_at", "updated_at", "email", "password_hash", "username",
-        "display_name", "avatar_url", "headline", "primary_role", "timezone",
-        "availability_status", "builder_score", "bio", "contact_links", "github_username",
-        "onboarding_completed", "embedding",
-    ),
-    "user_skills": ("id", "user_id", "skill_id", "added_at"),
-    "projects": (
-        "id", "created_at", "updated_at", "owner_id", "title", "description", "status", "role",
-        "thumbnail_url", "links", "tech_stack", "impact_metrics", "github_repo_full_name",
-        "github_stars", "embedding",
-    ),
-    "project_collaborators": (
-        "id", "project_id", "user_id", "role", "status", "invited_at", "confirmed_at",
-    ),
-    "tribes": (
-        "id", "created_at", "updated_at", "owner_id", "name", "mission", "status",
-        "max_members",
-    ),
-    "tribe_members": ("id", "tribe_id", "user_id", "role", "status", "joined_at", "requested_at"),
-    "tribe_open_roles": ("id", "tribe_id", "title", "skills_needed", "filled", "filled_by"),
-    "feed_events": (
-        "id", "event_type", "actor_id", "target_type", "target_id", "metadata", "created_at",
-    ),
-}  # fmt: skip
 
 
 class ScaleError(ValueError):
@@ -265,21 +246,25 @@ class _Event:
     metadata: Mapping[str, object]
 
 
+Values = dict[str, object]  # a row's values by column name, before its embedding
+
+
 @dataclass(slots=True)
 class ScaleDataSet:
     """The rows of one scale load; built by :func:`generate`.
 
-    Embeddings are rendered lazily by :meth:`users` and :meth:`projects` (each call
-    renders them anew, identically), everything else is kept in memory.
+    Records are built by column name (:mod:`.records`). Embeddings are rendered
+    lazily by :meth:`users` and :meth:`projects` (each call renders them anew,
+    identically), everything else is kept in memory.
     """
 
     seed: int
     counts: ScaleCounts
     until: datetime
-    user_rows: list[Record] = field(default_factory=list)
+    user_rows: list[Values] = field(default_factory=list)
     user_profiles: list[BuilderProfile] = field(default_factory=list)
     user_skills: list[Record] = field(default_factory=list)
-    project_rows: list[Record] = field(default_factory=list)
+    project_rows: list[Values] = field(default_factory=list)
     project_profiles: list[ProjectProfile] = field(default_factory=list)
     project_collaborators: list[Record] = field(default_factory=list)
     tribes: list[Record] = field(default_factory=list)
@@ -290,12 +275,25 @@ class ScaleDataSet:
     def users(self) -> Iterator[Record]:
         """``users`` records with their embeddings."""
         for row, profile in zip(self.user_rows, self.user_profiles, strict=True):
-            yield (*row, builder_vector(profile))
+            yield USERS.record(**row, embedding=builder_vector(profile))
 
     def projects(self) -> Iterator[Record]:
         """``projects`` records with their embeddings."""
         for row, profile in zip(self.project_rows, self.project_profiles, strict=True):
-            yield (*row, project_vector(profile))
+            yield PROJECTS.record(**row, embedding=project_vector(profile))
+
+    def copies(self) -> list[tuple[CopyLayout, Iterable[Record], int]]:
+        """Each table's layout, records and their number, in an order that satisfies references."""
+        return [
+            (USERS, self.users(), len(self.user_rows)),
+            (USER_SKILLS, self.user_skills, len(self.user_skills)),
+            (PROJECTS, self.projects(), len(self.project_rows)),
+            (PROJECT_COLLABORATORS, self.project_collaborators, len(self.project_collaborators)),
+            (TRIBES, self.tribes, len(self.tribes)),
+            (TRIBE_MEMBERS, self.tribe_members, len(self.tribe_members)),
+            (TRIBE_OPEN_ROLES, self.tribe_open_roles, len(self.tribe_open_roles)),
+            (FEED_EVENTS, self.feed_events, len(self.feed_events)),
+        ]
 
 
 class _Builder:
@@ -381,25 +379,26 @@ class _Builder:
             score = round(min(100.0, max(0.0, rng.gauss(45.0, 18.0))), 1)
             avatar = f"https://avatars.example.com/{username}.png" if rng.random() < 0.7 else None
             data.user_rows.append(
-                (
-                    user_id,
-                    to_datetime(created),
-                    to_datetime(updated),
-                    f"{username}@{SCALE_EMAIL_DOMAIN}",
-                    None,  # password_hash: scale builders cannot log in
-                    username,
-                    f"{first} {last}",
-                    avatar,
-                    headline,
-                    role.value,
-                    rng.choice(words.TIMEZONES),
-                    availability.value,
-                    score,
-                    bio,
-                    to_json(links),
-                    github,
-                    rng.random() < 0.9,
-                )
+                {
+                    "id": user_id,
+                    "created_at": to_datetime(created),
+                    "updated_at": to_datetime(updated),
+                    "email": f"{username}@{SCALE_EMAIL_DOMAIN}",
+                    "password_hash": None,  # scale builders cannot log in
+                    "username": username,
+                    "display_name": f"{first} {last}",
+                    "avatar_url": avatar,
+                    "headline": headline,
+                    "primary_role": role.value,
+                    "timezone": rng.choice(words.TIMEZONES),
+                    "availability_status": availability.value,
+                    "builder_score": score,
+                    "bio": bio,
+                    "contact_links": to_json(links),
+                    "github_username": github,
+                    "github_access_token_encrypted": None,
+                    "onboarding_completed": rng.random() < 0.9,
+                }
             )
             held = [name for name in skills if name in self.skill_ids]
             data.user_profiles.append(BuilderProfile(tuple(held), role.value, headline, bio))
@@ -408,7 +407,12 @@ class _Builder:
                 if skill_id is not None:
                     added = created + 1000 * position
                     data.user_skills.append(
-                        (skill_ids.at(added), user_id, skill_id, to_datetime(added))
+                        USER_SKILLS.record(
+                            id=skill_ids.at(added),
+                            user_id=user_id,
+                            skill_id=skill_id,
+                            added_at=to_datetime(added),
+                        )
                     )
             self.users.append(
                 _User(user_id, created, f"{first} {last}", headline, role, skills, github),
@@ -477,22 +481,22 @@ class _Builder:
                 shipped if status is ProjectStatus.SHIPPED else _after(rng, created, self.until_ms)
             )
             data.project_rows.append(
-                (
-                    project_id,
-                    to_datetime(created),
-                    to_datetime(updated),
-                    owner.id,
-                    title,
-                    description,
-                    status.value,
-                    rng.choice(words.PROJECT_ROLES),
-                    thumbnail,
-                    to_json(links),
-                    to_json(tech),
-                    to_json(metrics),
-                    repository,
-                    stars,
-                )
+                {
+                    "id": project_id,
+                    "created_at": to_datetime(created),
+                    "updated_at": to_datetime(updated),
+                    "owner_id": owner.id,
+                    "title": title,
+                    "description": description,
+                    "status": status.value,
+                    "role": rng.choice(words.PROJECT_ROLES),
+                    "thumbnail_url": thumbnail,
+                    "links": to_json(links),
+                    "tech_stack": to_json(tech),
+                    "impact_metrics": to_json(metrics),
+                    "github_repo_full_name": repository,
+                    "github_stars": stars,
+                }
             )
             data.project_profiles.append(ProjectProfile(tuple(tech), title, description))
             project = _Project(
@@ -537,14 +541,14 @@ class _Builder:
                     )
                 )
             self.data.project_collaborators.append(
-                (
-                    ids.at(invited),
-                    project.id,
-                    user.id,
-                    role,
-                    status.value,
-                    to_datetime(invited),
-                    to_datetime(confirmed) if confirmed is not None else None,
+                PROJECT_COLLABORATORS.record(
+                    id=ids.at(invited),
+                    project_id=project.id,
+                    user_id=user.id,
+                    role=role,
+                    status=status.value,
+                    invited_at=to_datetime(invited),
+                    confirmed_at=to_datetime(confirmed) if confirmed is not None else None,
                 )
             )
 
@@ -569,26 +573,26 @@ class _Builder:
             max_members = max(rng.choice((6, 8, 8, 8, 10)), others + 1)
             tribe_id = ids.at(created)
             data.tribes.append(
-                (
-                    tribe_id,
-                    to_datetime(created),
-                    to_datetime(_after(rng, created, self.until_ms)),
-                    owner.id,
-                    name,
-                    mission,
-                    status.value,
-                    max_members,
+                TRIBES.record(
+                    id=tribe_id,
+                    created_at=to_datetime(created),
+                    updated_at=to_datetime(_after(rng, created, self.until_ms)),
+                    owner_id=owner.id,
+                    name=name,
+                    mission=mission,
+                    status=status.value,
+                    max_members=max_members,
                 )
             )
             data.tribe_members.append(
-                (
-                    member_ids.at(created),
-                    tribe_id,
-                    owner.id,
-                    MemberRole.OWNER.value,
-                    MemberStatus.ACTIVE.value,
-                    to_datetime(created),
-                    to_datetime(created),
+                TRIBE_MEMBERS.record(
+                    id=member_ids.at(created),
+                    tribe_id=tribe_id,
+                    user_id=owner.id,
+                    role=MemberRole.OWNER.value,
+                    status=MemberStatus.ACTIVE.value,
+                    joined_at=to_datetime(created),
+                    requested_at=to_datetime(created),
                 )
             )
             members: list[int] = [owner_index]
@@ -617,14 +621,14 @@ class _Builder:
                     if member_status is MemberStatus.ACTIVE:
                         active.append(user.id)
                 data.tribe_members.append(
-                    (
-                        member_ids.at(requested),
-                        tribe_id,
-                        user.id,
-                        MemberRole.MEMBER.value,
-                        member_status.value,
-                        to_datetime(joined) if joined is not None else None,
-                        to_datetime(requested),
+                    TRIBE_MEMBERS.record(
+                        id=member_ids.at(requested),
+                        tribe_id=tribe_id,
+                        user_id=user.id,
+                        role=MemberRole.MEMBER.value,
+                        status=member_status.value,
+                        joined_at=to_datetime(joined) if joined is not None else None,
+                        requested_at=to_datetime(requested),
                     )
                 )
             for _ in range(OPEN_ROLE_COUNT.pick(rng)):
@@ -633,13 +637,13 @@ class _Builder:
                 needed = rng.sample(self.skills_by_category[category], rng.randint(1, 3))
                 filled_by = rng.choice(active) if rng.random() < 0.15 else None
                 data.tribe_open_roles.append(
-                    (
-                        role_ids.at(created),
-                        tribe_id,
-                        title,
-                        to_json(needed),
-                        filled_by is not None,
-                        filled_by,
+                    TRIBE_OPEN_ROLES.record(
+                        id=role_ids.at(created),
+                        tribe_id=tribe_id,
+                        title=title,
+                        skills_needed=to_json(needed),
+                        filled=filled_by is not None,
+                        filled_by=filled_by,
                     )
                 )
             self.events.append(
@@ -716,18 +720,18 @@ class _Builder:
                 releases[event.target_id] = number + 1
                 metadata = {**metadata, "release": f"v1.{number}"}
             records.append(
-                (
-                    ids.at(event.at),
-                    event.event_type.value,
-                    event.actor_id,
-                    event.target_type,
-                    event.target_id,
-                    to_json(metadata),
-                    to_datetime(event.at),
+                FEED_EVENTS.record(
+                    id=ids.at(event.at),
+                    event_type=event.event_type.value,
+                    actor_id=event.actor_id,
+                    target_type=event.target_type,
+                    target_id=event.target_id,
+                    metadata=to_json(metadata),
+                    created_at=to_datetime(event.at),
                 )
             )
         # Id order is time order; within one millisecond, the random part decides.
-        records.sort(key=lambda record: str(record[0]))
+        records.sort(key=FEED_EVENTS.getter("id"))
         self.data.feed_events = records
 
     def _extra_events(self, rng: Random, natural: list[_Event], count: int) -> list[_Event]:
@@ -771,7 +775,10 @@ def skill_rows(seed: int, until: datetime) -> list[Record]:
     ids = IdMaker(stream(seed, "skills"))
     start = to_milliseconds(until) - SPAN_MS
     return [
-        (ids.at(start), skill.name, skill.slug, skill.category.value) for skill in skill_catalogue()
+        SKILLS.record(
+            id=ids.at(start), name=skill.name, slug=skill.slug, category=skill.category.value
+        )
+        for skill in skill_catalogue()
     ]
 
 

@@ -30,7 +30,6 @@ from piccolo.engine.finder import engine_finder
 
 from tribe_service.engine import TribeEngine
 from tribe_service.scale.generator import (
-    COLUMNS,
     DEFAULT_SEED,
     SCALE_EMAIL_DOMAIN,
     ScaleCounts,
@@ -40,13 +39,13 @@ from tribe_service.scale.generator import (
     skill_rows,
 )
 from tribe_service.scale.progress import Progress
+from tribe_service.scale.records import SKILLS, USER_SKILLS, USERS, CopyLayout
 
 # HNSW builds are fast while the whole graph fits in maintenance_work_mem: about 8 kB
 # per 1536-dimension vector; the session asks for that, within these bounds (MB).
 GRAPH_BYTES_PER_VECTOR = 8 * 1024
 MAINTENANCE_WORK_MEM_MB = (128, 2048)
-VECTOR_TABLES = ("users", "projects")
-ANALYZED_TABLES = tuple(COLUMNS)
+# The trigger on user_skills that marks a builder's embedding stale (see the module docstring).
 SKILLS_TRIGGER = "user_skills_embedding_stale_insert"
 
 
@@ -102,35 +101,30 @@ async def fill_database(
             report.rows["skills"] = added
             with progress.phase("generate rows"):
                 data = generate(seed, counts, until, skill_ids)
-            indexes = await _drop_vector_indexes(connection) if rebuild_vector_indexes else []
-            plan = [
-                ("users", data.users(), len(data.user_rows)),
-                ("user_skills", data.user_skills, len(data.user_skills)),
-                ("projects", data.projects(), len(data.project_rows)),
-                (
-                    "project_collaborators",
-                    data.project_collaborators,
-                    len(data.project_collaborators),
-                ),
-                ("tribes", data.tribes, len(data.tribes)),
-                ("tribe_members", data.tribe_members, len(data.tribe_members)),
-                ("tribe_open_roles", data.tribe_open_roles, len(data.tribe_open_roles)),
-                ("feed_events", data.feed_events, len(data.feed_events)),
-            ]
-            await connection.execute(f"ALTER TABLE user_skills DISABLE TRIGGER {SKILLS_TRIGGER}")
-            for table, records, total in plan:
+            copies = data.copies()
+            vector_tables = [layout.tablename for layout, _, _ in copies if layout.has_vectors]
+            indexes = (
+                await _drop_vector_indexes(connection, vector_tables)
+                if rebuild_vector_indexes
+                else []
+            )
+            user_skills = USER_SKILLS.tablename
+            await connection.execute(f"ALTER TABLE {user_skills} DISABLE TRIGGER {SKILLS_TRIGGER}")
+            for layout, records, total in copies:
+                table = layout.tablename
                 await connection.copy_records_to_table(
                     table,
                     records=progress.track(f"copy {table}", records, total),
-                    columns=list(COLUMNS[table]),
+                    columns=list(layout.names),
                 )
                 report.rows[table] = total
-            await connection.execute(f"ALTER TABLE user_skills ENABLE TRIGGER {SKILLS_TRIGGER}")
+            await connection.execute(f"ALTER TABLE {user_skills} ENABLE TRIGGER {SKILLS_TRIGGER}")
             for name, definition in indexes:
                 with progress.phase(f"index {name}"):
                     await _build_index(connection, definition, progress)
+        analyzed = [SKILLS.tablename] + [layout.tablename for layout, _, _ in copies]
         with progress.phase("analyze"):
-            await connection.execute(f"ANALYZE {', '.join(ANALYZED_TABLES)}")
+            await connection.execute(f"ANALYZE {', '.join(analyzed)}")
     finally:
         await connection.close()
     report.timings = dict(progress.timings)
@@ -161,7 +155,7 @@ async def _build_index(connection: asyncpg.Connection, definition: str, progress
 
 async def _refuse_second_load(connection: asyncpg.Connection) -> None:
     existing = await connection.fetchval(
-        "SELECT count(*) FROM users WHERE email LIKE $1", f"%@{SCALE_EMAIL_DOMAIN}"
+        f"SELECT count(*) FROM {USERS.tablename} WHERE email LIKE $1", f"%@{SCALE_EMAIL_DOMAIN}"
     )
     if existing:
         raise ScaleError(
@@ -179,17 +173,13 @@ async def _ensure_skills(
     """
     rows = skill_rows(seed, until)
     inserted = await connection.fetch(
-        """
-        INSERT INTO skills (id, name, slug, category)
-        SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[])
-        ON CONFLICT DO NOTHING
-        RETURNING id
-        """,
-        *([row[column] for row in rows] for column in range(4)),
+        f"{_unnest_insert(SKILLS)} ON CONFLICT DO NOTHING RETURNING id",
+        *(list(values) for values in zip(*rows, strict=True)),
     )
     catalogue = skill_catalogue()
     existing = await connection.fetch(
-        "SELECT id, name, slug FROM skills WHERE name = ANY($1::text[]) OR slug = ANY($2::text[])",
+        f"SELECT id, name, slug FROM {SKILLS.tablename}"
+        " WHERE name = ANY($1::text[]) OR slug = ANY($2::text[])",
         [skill.name for skill in catalogue],
         [skill.slug for skill in catalogue],
     )
@@ -203,8 +193,20 @@ async def _ensure_skills(
     return mapping, len(inserted)
 
 
-async def _drop_vector_indexes(connection: asyncpg.Connection) -> list[tuple[str, str]]:
-    """Drop the HNSW indexes of the vector tables; return their names and definitions."""
+def _unnest_insert(layout: CopyLayout) -> str:
+    """``INSERT INTO table (columns) SELECT * FROM unnest($1::type[], ...)``: one array a column."""
+    arrays = ", ".join(
+        f"${number}::{column.column_type}[]" for number, column in enumerate(layout.columns, 1)
+    )
+    return (
+        f"INSERT INTO {layout.tablename} ({', '.join(layout.names)}) SELECT * FROM unnest({arrays})"
+    )
+
+
+async def _drop_vector_indexes(
+    connection: asyncpg.Connection, tables: list[str]
+) -> list[tuple[str, str]]:
+    """Drop the HNSW indexes of ``tables``; return their names and definitions."""
     indexes = await connection.fetch(
         """
         SELECT indexname, indexdef FROM pg_indexes
@@ -212,7 +214,7 @@ async def _drop_vector_indexes(connection: asyncpg.Connection) -> list[tuple[str
           AND indexdef ILIKE '% USING hnsw %'
         ORDER BY indexname
         """,
-        list(VECTOR_TABLES),
+        tables,
     )
     for index in indexes:
         await connection.execute(f'DROP INDEX "{index["indexname"]}"')
