@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -125,12 +126,31 @@ def check_page_size(first: int) -> int:
 
 
 def encode_cursor(kind: str, values: Sequence[Any]) -> str:
-    """An opaque cursor for ``kind`` and the sort key ``values`` of a row."""
-    plain = [
-        kind,
-        *(value.isoformat() if isinstance(value, datetime) else value for value in values),
-    ]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
+    """An opaque cursor for ``kind`` and the sort key ``values`` of a row.
+
+    The text is exactly ``json.dumps([kind, *values])`` (datetimes as ISO 8601), built
+    from its parts: a page has a cursor per row, and the general encoder cost twice
+    as much. Values of other types take ``json.dumps`` itself.
+    """
+    parts = [_JSON_STRING(kind)]
+    for value in values:
+        kind_of = type(value)
+        if kind_of is str:
+            parts.append(_JSON_STRING(value))
+        elif kind_of is datetime:
+            parts.append(_JSON_STRING(value.isoformat()))
+        elif kind_of is float and math.isfinite(value):
+            parts.append(float.__repr__(value))
+        elif kind_of is int:
+            parts.append(int.__repr__(value))
+        else:
+            parts.append(json.dumps(value))
+    text = "[" + ", ".join(parts) + "]"
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+# json.dumps' own string encoder (ensure_ascii, C-accelerated).
+_JSON_STRING = json.encoder.encode_basestring_ascii
 
 
 def decode_cursor(cursor: str, kind: str, types: Sequence[type]) -> list[Any]:
