@@ -223,4 +223,3 @@ async def test_connections_follow_the_cursor_connections_convention(schema):
         assert edge == {"cursor": "String!", "node": f"{node}!"}
     page_info = {f["name"]: type_string(f["type"]) for f in types["PageInfo"]["fields"]}
     assert page_info == {"hasNextPage": "Boolean!", "endCursor": "String"}
-
