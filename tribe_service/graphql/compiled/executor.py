@@ -18,12 +18,10 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from tribe_service.graphql.compiled.planner import Plan, keyed_variables, plan_operation
 from tribe_service.graphql.compiled.readers import Unsupported
-from tribe_service.graphql.document_cache import IdentityCache, hashable
+from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache, hashable
 from tribe_service.graphql.errors import client_error_for
 
 logger = logging.getLogger(__name__)
-
-PLAN_CACHE_SIZE = 256
 
 
 @dataclass
@@ -84,7 +82,7 @@ def _plan(executor: StrawberryGraphQLCoreExecutionContext) -> Plan | str:
         return str(reason)
 
 
-PLANS = PlanCache(PLAN_CACHE_SIZE)
+PLANS = PlanCache(DOCUMENT_CACHE_SIZE)
 
 
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):

@@ -3,7 +3,11 @@
 Each root field becomes one statement (and one more for ``totalCount``). A
 relation below it becomes a correlated subquery of its parent's statement
 (``(SELECT ROW(...))`` for one row, ``ARRAY(SELECT ROW(...) ... ORDER BY)`` for
-many), so the records asyncpg decodes already have the answer's shape. Fields
+many), so the records asyncpg decodes already have the answer's shape. Discovery
+follows the same pattern: ``search`` wraps the ranked page of
+:mod:`~tribe_service.data_access.discovery` and correlates each hit's node by kind;
+candidates and nearest neighbours are that module's per-row subqueries (a plan with
+similarity carries the HNSW settings as its ``setup``). Fields
 are collected with graphql-core's own ``collect_fields`` (fragments, type
 conditions, ``@skip``/``@include``). Arguments below the root are read when
 planning, so a plan holds for the operation and the values of the variables
