@@ -316,10 +316,11 @@ class TribeEngine(PostgresEngine):
         self, statements: Sequence[tuple[str, Sequence[Any]]], setup: str | None
     ) -> list[list[asyncpg.Record]]:
         async with self._connection() as connection:
-            if setup is None:
-                return [list(await connection.fetch(sql, *args)) for sql, args in statements]
-            async with connection.transaction():
-                await connection.execute(setup)
+            # SET LOCAL-style settings last until the end of a transaction, so they need one.
+            within = contextlib.nullcontext() if setup is None else connection.transaction()
+            async with within:
+                if setup is not None:
+                    await connection.execute(setup)
                 return [list(await connection.fetch(sql, *args)) for sql, args in statements]
 
     @contextlib.asynccontextmanager

@@ -449,11 +449,11 @@ SEARCH_TARGETS: Final = {
 class DiscoveredList:
     """A list a discovery statement ranks below a parent row, ``first`` rows of it.
 
-    ``correlated(select, t, parent, limit)`` is its subquery; ``hnsw``: it needs
-    :data:`HNSW_SETTINGS_SQL` in its transaction.
+    ``correlated(select, t, parent, limit)`` is its subquery (its rows have the shape
+    :data:`CANDIDATE` or :data:`SIMILAR`); ``hnsw``: it needs :data:`HNSW_SETTINGS_SQL`
+    in its transaction.
     """
 
-    shape: RowShape
     correlated: Callable[[str, str, str, int], str]
     hnsw: bool = False
 
@@ -463,9 +463,9 @@ def _nearest_in(table: str) -> Callable[[str, str, str, int], str]:
 
 
 DISCOVERED: Final = {
-    Relation.OPEN_ROLE_CANDIDATES: DiscoveredList(CANDIDATE, candidates_correlated),
-    Relation.USER_SIMILAR_BUILDERS: DiscoveredList(SIMILAR, _nearest_in("users"), hnsw=True),
-    Relation.PROJECT_SIMILAR_PROJECTS: DiscoveredList(SIMILAR, _nearest_in("projects"), hnsw=True),
+    Relation.OPEN_ROLE_CANDIDATES: DiscoveredList(candidates_correlated),
+    Relation.USER_SIMILAR_BUILDERS: DiscoveredList(_nearest_in("users"), hnsw=True),
+    Relation.PROJECT_SIMILAR_PROJECTS: DiscoveredList(_nearest_in("projects"), hnsw=True),
 }
 
 

@@ -122,6 +122,10 @@ class Level:
         """The SQL select list, subqueries rendered."""
         return ", ".join(e if isinstance(e, str) else e() for e in self._expressions)
 
+    def row(self) -> str:
+        """The level as one record, ``ROW(select list)``, for a subquery of its parent."""
+        return f"ROW({self.select_list()})"
+
 
 @dataclass(frozen=True)
 class RootPlan:
@@ -319,9 +323,7 @@ class Planner:
             lambda sub: self._union(binding.nodes, sub, level),
             cursor,
             {
-                "rank": lambda field: readers.column(
-                    level.column("rank"), readers.converter(field.type)
-                ),
+                "rank": lambda field: readers.column(rank, readers.converter(field.type)),
                 "snippet": lambda field: readers.column(level.column("snippet"), highlighted_html),
             },
         )
@@ -523,9 +525,7 @@ class Planner:
             if field.args:
                 raise Unsupported(f"{field.type} arguments")
             index = level.nested(
-                lambda: (
-                    f"ARRAY({in_array.correlated(f'ROW({child.select_list()})', child.alias, level.alias)})"
-                )
+                lambda: f"ARRAY({in_array.correlated(child.row(), child.alias, level.alias)})"
             )
             return readers.many(index, item)
         if relation in TO_ONE:
@@ -557,9 +557,7 @@ class Planner:
             self._setup = HNSW_SETTINGS_SQL
         parent = level.alias
         index = level.nested(
-            lambda: (
-                f"ARRAY({spec.correlated(f'ROW({child.select_list()})', child.alias, parent, limit)})"
-            )
+            lambda: f"ARRAY({spec.correlated(child.row(), child.alias, parent, limit)})"
         )
         return readers.many(index, item)
 
@@ -609,7 +607,7 @@ class Planner:
         parent = level.alias
         rows = level.nested(
             lambda: (
-                f"ARRAY({spec.correlated(f'ROW({child.select_list()})', child.alias, parent, None, first + 1, condition)})"
+                f"ARRAY({spec.correlated(child.row(), child.alias, parent, None, first + 1, condition)})"
             )
         )
         total = level.nested(f"({spec.count(f'c{child.alias}', parent)})") if counted else None
@@ -639,17 +637,13 @@ class Planner:
 
 
 def _row(spec: ToOne, child: Level, parent: str, condition: str = "") -> Callable[[], str]:
-    return lambda: (
-        f"({spec.correlated(f'ROW({child.select_list()})', child.alias, parent)}{condition})"
-    )
+    return lambda: f"({spec.correlated(child.row(), child.alias, parent)}{condition})"
 
 
 def _array(
     spec: ToMany, child: Level, parent: str, status: str | None, limit: int | None
 ) -> Callable[[], str]:
-    return lambda: (
-        f"ARRAY({spec.correlated(f'ROW({child.select_list()})', child.alias, parent, status, limit)})"
-    )
+    return lambda: f"ARRAY({spec.correlated(child.row(), child.alias, parent, status, limit)})"
 
 
 def _order_cursor(order: ListOrder, level: Level) -> Callable[[Sequence[Any]], str]:
