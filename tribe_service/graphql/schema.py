@@ -31,6 +31,7 @@ from tribe_service.graphql.cost import CostLimit
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE
 from tribe_service.graphql.document_limits import ExpansionLimit, document_limit_rules
 from tribe_service.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_unexpected
+from tribe_service.graphql.operation_choice import OneOperationOrName
 from tribe_service.graphql.queries.feed import FeedQuery
 from tribe_service.graphql.queries.health import HealthQuery
 from tribe_service.graphql.queries.projects import ProjectQuery
@@ -85,6 +86,7 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
             max_cost=settings.max_query_cost,
             report=settings.environment is Environment.DEVELOPMENT,
         ),
+        OneOperationOrName,  # after the cost limit: its refusal is the one that stands
         ReadFromReplicas,
     ]
     if settings.is_production:

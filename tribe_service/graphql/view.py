@@ -10,20 +10,26 @@ document; :mod:`tribe_service.request_guard` bounds the body):
   in ``extensions.persistedQuery`` is looked up; in production with a manifest
   only listed documents run; in production without one, GET runs no query;
 * every operation has a deadline (``OPERATION_TIMEOUT_SECONDS``): past it the
-  work is cancelled and the client gets ``TIMEOUT``.
+  work is cancelled and the client gets ``TIMEOUT``;
+* the response's media type follows the client's ``Accept``
+  (:mod:`tribe_service.graphql.response_media`): ``application/graphql-response+json``
+  with the GraphQL-over-HTTP status codes, or ``application/json`` as before.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from cross_web import HTTPException
 from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.ides import GraphQL_IDE
 from strawberry.types import ExecutionResult
 
@@ -37,6 +43,12 @@ from tribe_service.graphql.errors import (
     PERSISTED_QUERY_NOT_IN_LIST,
     OperationTimeoutError,
     rate_limited_error,
+)
+from tribe_service.graphql.response_media import (
+    ResponseMedia,
+    is_request_error,
+    negotiate,
+    request_error_status,
 )
 from tribe_service.graphql.schema import build_schema
 from tribe_service.graphql.trusted_documents import TrustedDocuments, document_hash
@@ -62,6 +74,11 @@ def _error_result(message: str, code: str, **extensions: Any) -> ExecutionResult
     return ExecutionResult(
         data=None, errors=[GraphQLError(message, extensions={"code": code, **extensions})]
     )
+
+
+def _extensions(response_data: GraphQLHTTPResponse) -> dict[str, Any]:
+    extensions = response_data.get("extensions")
+    return {"extensions": extensions} if extensions else {}
 
 
 def _persisted_hash(extensions: dict[str, Any] | None) -> str | None:
@@ -100,6 +117,35 @@ class TribeGraphQL(GraphQL[Context, None]):
     def graphql_ide_html(self) -> str:
         """GraphiQL loading the app's own assets, not a CDN's (it works offline)."""
         return graphiql_html()
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        """The response the operation's headers and status collect in, with its media type."""
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = negotiate(request.headers.get("accept"))
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """The HTTP response: with ``application/graphql-response+json``, a request error
+        has no ``data`` entry and a 4xx or 5xx status."""
+        media = ResponseMedia(sub_response.media_type or ResponseMedia.JSON)
+        if (
+            media is ResponseMedia.GRAPHQL_RESPONSE_JSON
+            and isinstance(response_data, dict)
+            and is_request_error(response_data)
+        ):
+            errors = response_data.get("errors") or []
+            response_data = cast(
+                GraphQLHTTPResponse, {"errors": errors, **_extensions(response_data)}
+            )
+            if not sub_response.status_code:  # a 429 stays a 429
+                sub_response.status_code = request_error_status(errors)
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = media.content_type
+        return response
 
     def encode_json(self, data: object) -> bytes:
         """The response body, encoded once by msgspec (compact, like Strawberry's default)."""
