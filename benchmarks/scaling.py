@@ -30,9 +30,9 @@ from pathlib import Path
 
 import asyncpg
 
-from benchmarks.load import HttpRequest, LoadResult, run_async, run_load
-from benchmarks.scenarios import DatabaseShape, fetch_shape, scenario_request
-from benchmarks.server import NO_RATE_LIMIT, ServerProcess, StopOnSignal, uvicorn_server
+from harness.load import HttpRequest, LoadResult, run_async, run_load
+from harness.scenarios import DatabaseShape, fetch_shape, scenario_request
+from harness.server import NO_RATE_LIMIT, ServerProcess, StopOnSignal, uvicorn_server
 from tribe_service.config import DatabasePooler
 from tribe_service.embedded_postgres import DEFAULT_DATA_DIR, EmbeddedPostgres, temporary_server
 from tribe_service.engine import connection_config

@@ -33,7 +33,7 @@ import httpx
 import pytest
 
 if TYPE_CHECKING:
-    from benchmarks.server import ServerProcess
+    from harness.server import ServerProcess
     from tribe_service.embedded_postgres import EmbeddedPostgres
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -178,7 +178,7 @@ def embedded_server() -> object:
 @pytest.fixture(scope="session")
 def live_server(database_url: str) -> Iterator[str]:
     """``uvicorn tribe_service.app:app`` on a free port of 127.0.0.1 (for the browser tests)."""
-    from benchmarks.server import uvicorn_server
+    from harness.server import uvicorn_server
 
     env = {"DATABASE_URL": database_url, "ENVIRONMENT": "test"}
     with uvicorn_server("tribe_service.app:app", workers=1, env=env) as server:

@@ -22,7 +22,7 @@ from graphql import (
     parse,
 )
 
-from benchmarks.scenarios import SCENARIO_QUERIES
+from harness.scenarios import SCENARIO_QUERIES
 from tribe_service.graphql import client_operations
 
 TESTS_DIR = Path(__file__).resolve().parent

@@ -15,7 +15,8 @@ import math
 import asyncpg
 import pytest
 
-from benchmarks.load import (
+from harness.database_urls import with_application_name
+from harness.load import (
     HttpRequest,
     HttpResponse,
     parse_head,
@@ -24,8 +25,8 @@ from benchmarks.load import (
     run_load,
     serve_null,
 )
-from benchmarks.reference_app import LANDING_SQL
-from benchmarks.stress import classify, graphql_error_codes, with_application_name
+from harness.reference_app import LANDING_SQL
+from harness.responses import classify, graphql_error_codes
 from tests.graphql_client import graphql_data
 from tribe_service.embedded_postgres import free_port
 from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY

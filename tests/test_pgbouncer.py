@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 
-from benchmarks.load import HttpRequest, run_load
-from benchmarks.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
+from harness.load import HttpRequest, run_load
+from harness.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
 from tests.conftest import database_name, run_cli
 from tests.graphql_client import graphql, graphql_data
 from tests.test_admin import csrf, login

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from graphql import parse, validate
 
-from benchmarks.attacks import AMPLIFICATION, NESTED_LISTS, fragment_bomb
-from benchmarks.scenarios import PAGE_SIZE, SCENARIO_QUERIES
+from harness.attacks import AMPLIFICATION, NESTED_LISTS, fragment_bomb
+from harness.scenarios import PAGE_SIZE, SCENARIO_QUERIES
 from tests.graphql_client import graphql, graphql_data
 from tribe_service.app import create_app
 from tribe_service.config import load_settings

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from benchmarks.load import HttpRequest, run_load
-from benchmarks.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
+from harness.load import HttpRequest, run_load
+from harness.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
 from tests.conftest import database_name
 from tests.graphql_client import graphql_data
 from tribe_service.embedded_postgres import EmbeddedPostgres

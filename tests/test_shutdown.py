@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import time
 
 import asyncpg
 import httpx
+import psutil
 import pytest
 
-from benchmarks.server import REPO_ROOT, uvicorn_server
+from harness.server import just_serve, uvicorn_server
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -19,9 +21,32 @@ GRACE_SECONDS = 2
 QUERY = {"query": "{ builders(first: 2) { nodes { id } } }"}
 
 
-def test_just_serve_bounds_the_drain():
-    justfile = (REPO_ROOT / "justfile").read_text()
-    assert '--timeout-graceful-shutdown "${GRACEFUL_SHUTDOWN_SECONDS:-10}"' in justfile
+async def test_just_serve_stops_within_its_grace_while_a_request_is_stuck(database_url):
+    env = {
+        "DATABASE_URL": database_url,
+        "ENVIRONMENT": "test",
+        "OPERATION_TIMEOUT_SECONDS": "30",  # the request would hold the server for 30 s
+        "GRACEFUL_SHUTDOWN_SECONDS": str(GRACE_SECONDS),
+    }
+    with just_serve(env).start() as server:
+        blocker, transaction = await _locked_users(database_url)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+                in_flight = asyncio.create_task(client.post("/graphql", json=QUERY, timeout=30))
+                await asyncio.sleep(0.5)  # the request waits on the lock
+                processes = server.processes()  # just, and the uvicorn it runs
+                os.killpg(server.pid, signal.SIGTERM)  # what a process supervisor sends
+                started = time.monotonic()
+                _gone, alive = await asyncio.to_thread(
+                    psutil.wait_procs, processes, GRACE_SECONDS + 10
+                )
+                seconds = time.monotonic() - started
+                in_flight.cancel()
+        finally:
+            await transaction.rollback()
+            await blocker.close()
+    assert alive == []
+    assert seconds < GRACE_SECONDS + 3
 
 
 async def _locked_users(database_url: str) -> tuple[asyncpg.Connection, object]:

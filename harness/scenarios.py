@@ -27,7 +27,7 @@ from typing import Any
 
 import asyncpg
 
-from benchmarks.load import HttpRequest
+from harness.load import HttpRequest
 from tribe_service.data_access.pages import FEED
 from tribe_service.graphql.client_operations import (
     BUILDER_PROFILE_QUERY,

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from benchmarks.attacks import AMPLIFICATION, NESTED_LISTS, fragment_bomb
-from benchmarks.load import LOCALHOST, Check, HttpRequest, LoadResult, percentile, run_load
+from harness.attacks import AMPLIFICATION, NESTED_LISTS, fragment_bomb
+from harness.load import LOCALHOST, Check, HttpRequest, LoadResult, percentile, run_load
 from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY
 
 NORMAL_PAUSE_SECONDS = 2.0

@@ -5,7 +5,7 @@ and PostgreSQL, so every microsecond it spends per request is taken from what
 it measures. A keep-alive connection per simulated client, pre-encoded
 requests and a minimal response parser (status line, ``Content-Length`` or
 chunked body) cost a few tens of microseconds per request; :func:`calibrate`
-measures that against a null server (``python -m benchmarks.load null``) so
+measures that against a null server (``python -m harness.load null``) so
 the report can state the client's own ceiling and CPU cost.
 
 Every run is bounded twice: by a deadline and by a maximum request count; every
@@ -368,7 +368,7 @@ def _parse_request_head(head: bytes) -> tuple[str, dict[str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m benchmarks.load null --port P``: run the null server (for calibration)."""
+    """``python -m harness.load null --port P``: run the null server (for calibration)."""
     parser = argparse.ArgumentParser(description="benchmark load generator helpers")
     parser.add_argument("action", choices=["null"])
     parser.add_argument("--port", type=int, required=True)

@@ -7,7 +7,7 @@ and the route passes its text through untouched. The gap between this and
 ``/graphql`` is what the GraphQL layer (parsing, validation, resolvers,
 DataLoaders, Piccolo, serialisation) costs.
 
-Served like the app: ``uvicorn benchmarks.reference_app:app --workers N``,
+Served like the app: ``uvicorn harness.reference_app:app --workers N``,
 reading ``DATABASE_URL``, ``DB_POOL_MIN_SIZE`` and ``DB_POOL_MAX_SIZE``.
 The benchmark checks that both answers parse to the same JSON.
 """

@@ -1,6 +1,6 @@
 """In-process measurements on one database: SQL statements per request, and where CPU goes.
 
-Run as ``python -m benchmarks.statements`` with ``DATABASE_URL`` pointing at the
+Run as ``python -m benchmarks.bench.statements`` with ``DATABASE_URL`` pointing at the
 database to measure (the benchmark runs it once on the scaled database and
 once on a freshly seeded one); prints one JSON object.
 
@@ -35,12 +35,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from benchmarks.load import run_async
-from benchmarks.scenarios import (
-    SCENARIO_QUERIES,
-    DatabaseShape,
-    fetch_shape,
-)
+from harness.load import run_async
+from harness.scenarios import SCENARIO_QUERIES, DatabaseShape, fetch_shape
 from tribe_service.embedded_postgres import StatementLog, embedded_server_for
 
 PACKAGE_LABELS = {

@@ -6,7 +6,7 @@ their id), the app's own nearest-neighbour statement
 ``hnsw.ef_search``) is run once as the app runs it, over the HNSW index, and
 once with index scans disabled, which makes PostgreSQL compute every distance and
 sort: the exact answer. Recall@10 is the share of the exact ten that the index
-returned, averaged over the sample. Run alone: ``python -m benchmarks.recall``
+returned, averaged over the sample. Run alone: ``python -m benchmarks.bench.recall``
 with ``DATABASE_URL`` set; prints JSON.
 """
 
@@ -117,7 +117,7 @@ def render(report: RecallReport) -> list[str]:
         f"{report.k} nearest by the app's statement over the HNSW index (`hnsw.ef_search = "
         f"{report.ef_search}`, iterative scan `strict_order`; its plan {index} "
         "`users_embedding_hnsw`) against an exact scan (index scans off: every distance "
-        "computed and sorted). `benchmarks/recall.py`.",
+        "computed and sorted). `benchmarks/bench/recall.py`.",
         "",
         "| | recall@10 | p50 ms | p99 ms |",
         "|---|---|---|---|",

@@ -6,7 +6,6 @@ from collections import Counter
 
 import pytest
 
-from benchmarks.load import LoadResult
 from benchmarks.scaling import (
     END_MARKER,
     NO_CACHE,
@@ -17,6 +16,7 @@ from benchmarks.scaling import (
     merged,
     write_section,
 )
+from harness.load import LoadResult
 from tribe_service.pgbouncer import LocalPgBouncer
 
 PRIMARY = "postgresql://tribe:tribe@127.0.0.1:5432/tribe"

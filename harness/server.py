@@ -23,7 +23,7 @@ from typing import IO, Self
 
 import psutil
 
-from benchmarks.load import LOCALHOST
+from harness.load import LOCALHOST
 from tribe_service.embedded_postgres import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -227,13 +227,20 @@ def uvicorn_server(
     return ServerProcess(name or app, argv, port, full_env, ready_path=ready_path)
 
 
+def just_serve(env: Mapping[str, str], *, port: int | None = None) -> ServerProcess:
+    """The README's ``just serve`` itself (the recipe, not its command line) on a free port."""
+    port = port or free_port()
+    full_env = {**os.environ, **env, "HOST": LOCALHOST, "PORT": str(port)}
+    return ServerProcess("just serve", [str(VENV_BIN / "just"), "serve"], port, full_env)
+
+
 def null_server(body_size: int, lifetime: float = 120.0) -> ServerProcess:
-    """The load generator's null server (see :mod:`benchmarks.load`) on a free port."""
+    """The load generator's null server (see :mod:`harness.load`) on a free port."""
     port = free_port()
     argv = [
         sys.executable,
         "-m",
-        "benchmarks.load",
+        "harness.load",
         "null",
         "--port",
         str(port),

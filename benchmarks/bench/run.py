@@ -1,0 +1,208 @@
+"""``just bench``: the command line, and the run of every measurement it asks for."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import asyncpg
+
+from benchmarks.bench import recall
+from benchmarks.bench.databases import database_facts, statements_on, statements_on_seeded
+from benchmarks.bench.figures import count_fields
+from benchmarks.bench.machine import describe_machine
+from benchmarks.bench.measuring import (
+    REFERENCE,
+    RESOLVERS,
+    BenchError,
+    Cell,
+    calibrate,
+    fetch_once,
+    measure,
+)
+from benchmarks.bench.report import DEFAULT_OUTPUT, Report, render
+from harness.load import HttpRequest, LoadResult
+from harness.scenarios import (
+    PAGE_SIZE,
+    SCALED_USERS,
+    fetch_shape,
+    scenario_requests,
+)
+from harness.server import (
+    NO_RATE_LIMIT,
+    StopOnSignal,
+    uvicorn_server,
+)
+
+
+def run_bench(args: argparse.Namespace) -> Report:
+    """Every measurement; servers are stopped whatever happens."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url:
+        raise BenchError("DATABASE_URL is not set (run it through `just bench`)")
+    try:
+        shape = asyncio.run(fetch_shape(database_url))
+        postgres_version, postmaster = asyncio.run(database_facts(database_url))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        raise BenchError(f"cannot read the database: {error}") from None
+    if shape.users < SCALED_USERS:
+        raise BenchError(
+            f"the database has {shape.users:,} users, the benchmark needs the scaled data "
+            f"({SCALED_USERS:,}+): run `just scale` first"
+        )
+    report = Report(machine=describe_machine(postgres_version), shape=shape)
+    pool = f"{os.environ.get('DB_POOL_MIN_SIZE', '2')}-{os.environ.get('DB_POOL_MAX_SIZE', '10')}"
+    report.settings = {"warmup": args.warmup, "duration": args.duration, "pool": pool}
+    if postmaster is None:
+        report.notes.append("PostgreSQL is not on this machine: its CPU time was not measured.")
+
+    say(f"measuring HNSW recall@10 for {recall.SAMPLE} builders against an exact scan")
+    report.recall = asyncio.run(recall.measure(database_url))
+    say("counting statements on the scaled database (and profiling the landing page)")
+    report.statements_scaled = statements_on(database_url, 5, args.profile, "production")
+    say("counting the resolvers' statements on the scaled database")
+    report.statements_resolvers = statements_on(database_url, 5, 0, "production", compiled=False)
+    if not args.skip_seeded:
+        say("counting statements on a freshly seeded scratch database")
+        report.statements_seeded = statements_on_seeded(database_url, 5)
+
+    requests = scenario_requests(shape)
+    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "production", **NO_RATE_LIMIT}
+    measure_cell = partial(
+        measure, warmup=args.warmup, duration=args.duration, postmaster_pid=postmaster
+    )
+    landing_size = 0
+    for workers in args.workers:
+        bodies: dict[str, bytes] = {}
+        with uvicorn_server("tribe_service.app:app", workers=workers, env=env) as server:
+            for scenario, request in requests.items():
+                bodies[scenario] = fetch_once(server, request)
+                for concurrency in args.concurrency:
+                    say(f"{scenario}: {workers} worker(s), {concurrency} client(s)")
+                    result, app_cpu, db_cpu = measure_cell(server, request, concurrency=concurrency)
+                    report.cells.append(
+                        Cell(scenario, workers, concurrency, result, app_cpu, db_cpu)
+                    )
+        landing_size = len(bodies["landing"])
+        report.fields_resolved = count_fields(json.loads(bodies["landing"])["data"])
+        if workers in args.baseline_workers:
+            measure_resolvers(report, workers, requests, bodies, env, args, measure_cell)
+        measure_reference(report, workers, bodies["landing"], env, args, measure_cell)
+    say("calibrating the load generator against a null server")
+    report.calibration = calibrate(landing_size or 50_000, max(args.concurrency), 3.0)
+    return report
+
+
+def measure_resolvers(
+    report: Report,
+    workers: int,
+    requests: dict[str, HttpRequest],
+    bodies: dict[str, bytes],
+    env: dict[str, str],
+    args: argparse.Namespace,
+    measure_cell: Callable[..., tuple[LoadResult, float, float | None]],
+) -> None:
+    """The scenarios through Strawberry's resolvers; their answers must be the same bytes."""
+    baseline_env = {**env, "COMPILED_EXECUTION": "0"}
+    with uvicorn_server(
+        "tribe_service.app:app", workers=workers, env=baseline_env, name=RESOLVERS
+    ) as server:
+        for scenario, request in requests.items():
+            if fetch_once(server, request) != bodies[scenario]:
+                raise BenchError(f"{scenario}: the resolvers' answer differs from the compiled one")
+            for concurrency in args.concurrency:
+                say(f"{scenario} (resolvers): {workers} worker(s), {concurrency} client(s)")
+                result, app_cpu, db_cpu = measure_cell(server, request, concurrency=concurrency)
+                report.cells.append(
+                    Cell(scenario, workers, concurrency, result, app_cpu, db_cpu, RESOLVERS)
+                )
+
+
+def measure_reference(
+    report: Report,
+    workers: int,
+    landing_body: bytes,
+    env: dict[str, str],
+    args: argparse.Namespace,
+    measure_cell: Callable[..., tuple[LoadResult, float, float | None]],
+) -> None:
+    """The one-statement reference, after checking it answers the landing page's JSON."""
+    reference_request = HttpRequest.get(REFERENCE, f"/landing?first={PAGE_SIZE}")
+    with uvicorn_server(
+        "harness.reference_app:app",
+        workers=workers,
+        env=env,
+        name="reference",
+        ready_path=f"/landing?first={PAGE_SIZE}",
+    ) as reference:
+        reference_body = fetch_once(reference, reference_request)
+        if json.loads(reference_body) != json.loads(landing_body):
+            raise BenchError("the reference's JSON differs from the GraphQL landing page")
+        for concurrency in args.concurrency:
+            say(f"reference: {workers} worker(s), {concurrency} client(s)")
+            result, app_cpu, db_cpu = measure_cell(
+                reference, reference_request, concurrency=concurrency
+            )
+            report.cells.append(Cell(REFERENCE, workers, concurrency, result, app_cpu, db_cpu))
+
+
+def say(message: str) -> None:
+    """Progress, on stderr."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line options (the defaults are what ``just bench`` runs)."""
+    parser = argparse.ArgumentParser(prog="just bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per cell")
+    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per cell")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    parser.add_argument(
+        "--baseline-workers",
+        type=int,
+        nargs="*",
+        default=[2],
+        help="worker counts to also measure through the resolvers",
+    )
+    parser.add_argument("--profile", type=int, default=20, help="landing requests to profile")
+    parser.add_argument("--skip-seeded", action="store_true", help="no scratch database")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    if not 0 < args.duration <= 60 or not 0 <= args.warmup <= 30:
+        parser.error("--duration must be in (0, 60] and --warmup in [0, 30]")
+    if any(not 1 <= c <= 256 for c in args.concurrency) or any(
+        not 1 <= w <= 8 for w in args.workers
+    ):
+        parser.error("--concurrency must be in 1..256 and --workers in 1..8")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print the report, write ``docs/performance.md``."""
+    args = parse_args(argv)
+    started = time.monotonic()
+    try:
+        with StopOnSignal():
+            report = run_bench(args)
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench: interrupted; every server it started is stopped", file=sys.stderr)
+        return 130
+    text = render(report)
+    print(text)
+    if not args.no_write:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text)
+        say(f"wrote {args.output} ({time.monotonic() - started:.0f} s)")
+    return 0
