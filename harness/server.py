@@ -56,8 +56,10 @@ class ServerProcess:
         port: int,
         env: Mapping[str, str],
         ready_path: str = "/healthz",
+        cwd: Path = REPO_ROOT,
     ) -> None:
         self.name = name
+        self.cwd = cwd
         self.argv = list(argv)
         self.port = port
         self.env = dict(env)
@@ -77,7 +79,7 @@ class ServerProcess:
         self._log = tempfile.TemporaryFile(prefix=f"bench-{self.name}-")  # noqa: SIM115
         self.process = subprocess.Popen(
             self.argv,
-            cwd=REPO_ROOT,
+            cwd=self.cwd,
             env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
@@ -207,8 +209,13 @@ def uvicorn_server(
     ready_path: str = "/healthz",
     port: int | None = None,
     graceful_shutdown: int = GRACEFUL_SHUTDOWN_SECONDS,
+    cwd: Path = REPO_ROOT,
 ) -> ServerProcess:
-    """``uvicorn APP`` as ``just serve`` runs it, on a free port of 127.0.0.1."""
+    """``uvicorn APP`` as ``just serve`` runs it, on a free port of 127.0.0.1.
+
+    ``cwd`` is where the app is imported from (uvicorn puts it first on the path):
+    another checkout serves that checkout's code.
+    """
     port = port or free_port()
     argv = [
         str(VENV_BIN / "uvicorn"),
@@ -224,7 +231,7 @@ def uvicorn_server(
         str(graceful_shutdown),
     ]
     full_env = {**os.environ, **env, "HOST": LOCALHOST, "PORT": str(port), "WORKERS": str(workers)}
-    return ServerProcess(name or app, argv, port, full_env, ready_path=ready_path)
+    return ServerProcess(name or app, argv, port, full_env, ready_path=ready_path, cwd=cwd)
 
 
 def just_serve(env: Mapping[str, str], *, port: int | None = None) -> ServerProcess:

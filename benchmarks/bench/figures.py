@@ -10,6 +10,7 @@ from typing import Any
 from benchmarks.bench import recall
 from benchmarks.bench.machine import Machine
 from benchmarks.bench.measuring import COMPILED, REFERENCE, Calibration, Cell
+from benchmarks.bench.side_by_side import Comparison
 from harness.scenarios import (
     SCENARIO_TITLES,
     DatabaseShape,
@@ -36,6 +37,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     fields_resolved: int = 0
     recall: recall.RecallReport | None = None
+    comparison: Comparison | None = None  # --against / --peer: side by side
 
 
 def ms(value: float) -> str:

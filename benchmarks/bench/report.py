@@ -15,6 +15,7 @@ from benchmarks.bench.figures import (
     title_of,
 )
 from benchmarks.bench.measuring import COMPILED, REFERENCE, RESOLVERS, Cell
+from benchmarks.bench.side_by_side import render_comparison
 from benchmarks.bench.targets import analysis, targets, verdict
 from harness.scenarios import (
     BUILDERS_PAGE_SIZE,
@@ -169,6 +170,8 @@ def render(report: Report) -> str:
         ]
     if report.recall:
         lines += recall.render(report.recall)
+    if report.comparison:
+        lines += [*render_comparison(report.comparison), ""]
     lines += ["## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
     for name, measured, met in targets(report):
         lines.append(f"| {name} | {measured} | {verdict(met)} |")

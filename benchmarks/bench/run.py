@@ -27,11 +27,22 @@ from benchmarks.bench.measuring import (
     fetch_once,
     measure,
 )
+from benchmarks.bench.old_code import old_code_server
 from benchmarks.bench.report import DEFAULT_OUTPUT, Report, render
+from benchmarks.bench.side_by_side import (
+    Comparison,
+    Contender,
+    Measure,
+    render_comparison,
+    replace_section,
+    run_rounds,
+)
 from harness.load import HttpRequest, LoadResult
 from harness.scenarios import (
     PAGE_SIZE,
     SCALED_USERS,
+    SCENARIO_QUERIES,
+    DatabaseShape,
     fetch_shape,
     scenario_requests,
 )
@@ -58,6 +69,14 @@ def run_bench(args: argparse.Namespace) -> Report:
             f"({SCALED_USERS:,}+): run `just scale` first"
         )
     report = Report(machine=describe_machine(postgres_version), shape=shape)
+    measure_cell = partial(
+        measure, warmup=args.warmup, duration=args.duration, postmaster_pid=postmaster
+    )
+    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "production", **NO_RATE_LIMIT}
+    if args.against or args.peer:
+        report.comparison = compare(args, shape, env, measure_cell)
+        if args.only_side_by_side:
+            return report
     pool = f"{os.environ.get('DB_POOL_MIN_SIZE', '2')}-{os.environ.get('DB_POOL_MAX_SIZE', '10')}"
     report.settings = {"warmup": args.warmup, "duration": args.duration, "pool": pool}
     if postmaster is None:
@@ -74,10 +93,6 @@ def run_bench(args: argparse.Namespace) -> Report:
         report.statements_seeded = statements_on_seeded(database_url, 5)
 
     requests = scenario_requests(shape)
-    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "production", **NO_RATE_LIMIT}
-    measure_cell = partial(
-        measure, warmup=args.warmup, duration=args.duration, postmaster_pid=postmaster
-    )
     landing_size = 0
     for workers in args.workers:
         bodies: dict[str, bytes] = {}
@@ -98,6 +113,31 @@ def run_bench(args: argparse.Namespace) -> Report:
     say("calibrating the load generator against a null server")
     report.calibration = calibrate(landing_size or 50_000, max(args.concurrency), 3.0)
     return report
+
+
+def compare(
+    args: argparse.Namespace, shape: DatabaseShape, env: dict[str, str], measure_cell: Measure
+) -> Comparison:
+    """This code beside ``--against``'s revision (and ``--peer``), in alternating rounds."""
+    workers = max(args.workers)
+    requests = {name: scenario_requests(shape)[name] for name in args.scenarios}
+    contenders = [
+        Contender(
+            "this code",
+            partial(uvicorn_server, "tribe_service.app:app", workers=workers, env=env),
+            requests,
+        )
+    ]
+    if args.against:
+        contenders.append(
+            Contender(
+                args.against,
+                partial(old_code_server, args.against, workers=workers, env=env),
+                requests,
+            )
+        )
+    samples = run_rounds(contenders, args.concurrency, args.rounds, measure_cell, say)
+    return Comparison([c.name for c in contenders], args.rounds, samples)
 
 
 def measure_resolvers(
@@ -174,6 +214,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--profile", type=int, default=20, help="landing requests to profile")
     parser.add_argument("--skip-seeded", action="store_true", help="no scratch database")
+    parser.add_argument(
+        "--against", metavar="REV", help="also serve this git revision, side by side"
+    )
+    parser.add_argument("--peer", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=3, help="side-by-side rounds (median)")
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        choices=list(SCENARIO_QUERIES),
+        default=list(SCENARIO_QUERIES),
+        help="side-by-side scenarios",
+    )
+    parser.add_argument(
+        "--only-side-by-side",
+        action="store_true",
+        help="measure only the side-by-side section and replace it in the output",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
@@ -199,6 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bench: interrupted; every server it started is stopped", file=sys.stderr)
         return 130
+    if args.only_side_by_side and report.comparison:
+        section = "\n".join(render_comparison(report.comparison))
+        print(section)
+        if not args.no_write:
+            replace_section(args.output, section)
+            say(f"rewrote the side-by-side section of {args.output}")
+        return 0
     text = render(report)
     print(text)
     if not args.no_write:
