@@ -3,6 +3,7 @@
 from piccolo.table import Table
 
 from tribe_service.tables.feed_event import FeedEvent
+from tribe_service.tables.idempotency import IdempotencyKey
 from tribe_service.tables.project import Project, ProjectCollaborator
 from tribe_service.tables.skill import Skill
 from tribe_service.tables.tribe import Tribe, TribeMember, TribeOpenRole
@@ -10,6 +11,7 @@ from tribe_service.tables.user import RefreshToken, User, UserSkill
 
 __all__ = [
     "FeedEvent",
+    "IdempotencyKey",
     "Project",
     "ProjectCollaborator",
     "RefreshToken",
@@ -33,4 +35,5 @@ ALL_TABLES: list[type[Table]] = [
     TribeMember,
     TribeOpenRole,
     FeedEvent,
+    IdempotencyKey,
 ]
