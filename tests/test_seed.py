@@ -329,6 +329,7 @@ EXPECTED_COUNTS = {
     "tribe_members": 7,
     "tribe_open_roles": 3,
     "feed_events": 15,
+    "idempotency_keys": 0,
 }
 
 # ---------------------------------------------------------------------------

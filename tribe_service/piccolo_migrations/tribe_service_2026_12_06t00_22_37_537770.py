@@ -1,13 +1,11 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import ForeignKey, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.constraints import Unique
 from piccolo.table import Table
+
 from tribe_service.ids import new_ulid
 
 
@@ -32,9 +30,7 @@ DESCRIPTION = "idempotency keys of creates"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="tribe_service", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="tribe_service", description=DESCRIPTION)
 
     manager.add_table(
         class_name="IdempotencyKey",

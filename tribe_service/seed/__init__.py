@@ -109,7 +109,7 @@ async def count_rows() -> dict[str, int]:
 async def seed_database(
     now: datetime | None = None, embedder: Embedder | None = None
 ) -> dict[str, int]:
-    """Clear the app's ten tables and load the seed data, in one transaction.
+    """Clear the app's tables and load the seed data, in one transaction.
 
     Every seeded time is relative to ``now`` (default: the current time). Builders
     and projects are embedded by ``embedder`` (default: the built-in hashing one)
