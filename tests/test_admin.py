@@ -22,7 +22,7 @@ from tribe_service.admin import (
 )
 from tribe_service.app import create_app
 from tribe_service.config import load_settings
-from tribe_service.tables import RefreshToken, User
+from tribe_service.tables import Project, RefreshToken, User
 from tribe_service.tables.user import EMBEDDING_DIMENSIONS
 
 # Non-production logins warn that production needs `production=True`: expected here.
@@ -610,3 +610,28 @@ async def test_password_checks_do_not_block_the_event_loop(engine):
         assert longest_gap < one_check / 2
     finally:
         await delete_admin_user(user)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("title", "x" * 201, "at most 200 characters"),
+        ("title", "   ", "cannot be blank"),
+        ("thumbnail_url", "javascript:alert(1)", "must be an http(s) URL"),
+    ],
+)
+async def test_the_admin_refuses_what_the_api_refuses(admin, seeded, column, value, words):
+    """The admin's edits pass the same checks as the API's writes (tribe_service.validation)."""
+    project = await Project.select(Project.id, Project.title).first()
+    assert project is not None
+    url = f"/admin/api/tables/projects/{project['id']}/"
+    response = await admin.patch(url, json={column: value}, headers=csrf(admin))
+    assert response.status_code == 422, response.text
+    assert words in response.text
+    row = (
+        await Project.select(Project.title, Project.thumbnail_url)
+        .where(Project.id == project["id"])
+        .first()
+    )
+    assert row is not None and row["title"] == project["title"]
+    assert row["thumbnail_url"] != value

@@ -54,6 +54,7 @@ from tribe_service.tables import (
     User,
     UserSkill,
 )
+from tribe_service.validation import CHECKS, problems
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,34 @@ def _clear_managed_values(table: type[Table]) -> Hook:
     return Hook(hook_type=HookType.pre_save, callable=clear)
 
 
+def _refuse_invalid(table: type[Table], values: dict[str, Any]) -> None:
+    """A 422 naming every problem :mod:`tribe_service.validation` finds (the API's own checks)."""
+    found = problems(table._meta.tablename, values)
+    if found:
+        raise HTTPException(status_code=422, detail=" ".join(p.message for p in found))
+
+
+def _validated(table: type[Table]) -> list[Hook]:
+    """Create and edit hooks holding the admin's writes to the API's validation."""
+
+    def on_save(row: Table) -> Table:
+        _refuse_invalid(
+            table,
+            {column._meta.name: getattr(row, column._meta.name) for column in table._meta.columns},
+        )
+        return row
+
+    def on_patch(row_id: Any, values: dict[Any, Any]) -> dict[Any, Any]:
+        named = {(c._meta.name if isinstance(c, Column) else c): v for c, v in values.items()}
+        _refuse_invalid(table, named)
+        return values
+
+    return [
+        Hook(hook_type=HookType.pre_save, callable=on_save),
+        Hook(hook_type=HookType.pre_patch, callable=on_patch),
+    ]
+
+
 def _refuse_put(piccolo_crud: PiccoloCRUD, request: Request) -> None:
     """PUT would write managed columns past the hooks; the admin's UI only PATCHes."""
     raise HTTPException(status_code=405, detail="Use PATCH to change a row.")
@@ -158,6 +187,12 @@ _READ_ONLY = Validators(
 )
 
 
+def _grouped(hooks: list[Hook]) -> list[Hook] | None:
+    """Hooks of one type next to each other: PiccoloCRUD groups them with an unsorted
+    ``itertools.groupby``, so a type that comes back later would replace its first run."""
+    return sorted(hooks, key=lambda hook: hook.hook_type.value) or None
+
+
 def table_config(table: type[Table], menu_group: str) -> TableConfig:
     """How one table appears in the admin, with its managed columns out of the way.
 
@@ -175,7 +210,12 @@ def table_config(table: type[Table], menu_group: str) -> TableConfig:
         visible_columns=visible,
         exclude_visible_columns=hidden if hidden and not visible else None,
         exclude_visible_filters=hidden or None,
-        hooks=[_drop_managed_values(table), _clear_managed_values(table)] if hidden else None,
+        hooks=_grouped(
+            [
+                *([_drop_managed_values(table), _clear_managed_values(table)] if hidden else []),
+                *(_validated(table) if table._meta.tablename in CHECKS else []),
+            ]
+        ),
         validators=validators,
     )
 
