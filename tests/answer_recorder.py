@@ -139,9 +139,11 @@ async def answer_cases(cases: list[dict[str, Any]] | None) -> tuple[list[dict[st
     """Run every case (collected here when None) six ways; the bodies, one line per run."""
     from tests.test_graphql_differential import PRODUCTION_PATHS, TEST_PATHS, answer, facts
     from tribe_service.app import current_engine
+    from tribe_service.graphql.compiled.executor import STATS
 
     engine = current_engine()
     await engine.start_connection_pool()
+    STATS.reset()
     try:
         if cases is None:
             cases = collect_cases(await facts(engine))
@@ -159,6 +161,7 @@ async def answer_cases(cases: list[dict[str, Any]] | None) -> tuple[list[dict[st
             for label, schema, user in runs:
                 body = await answer(schema, engine, case["document"], case["variables"], user)
                 lines.append(f"{number} {label} ".encode() + body + b"\n")
+        print(f"compiled {STATS.compiled}, fell back {STATS.fallback}: {dict(STATS.fallbacks)}")
         return cases, b"".join(lines)
     finally:
         await engine.close_connection_pool()

@@ -52,6 +52,7 @@ from graphql.execution.collect_fields import (
     collect_subfields,
 )
 from graphql.execution.values import VariableValues, get_argument_values
+from strawberry.types.base import get_object_definition
 
 from tribe_service.data_access.discovery import (
     DISCOVERED,
@@ -70,20 +71,22 @@ from tribe_service.data_access.relations import (
     ToMany,
     ToOne,
 )
+from tribe_service.data_access.shapes import RowShape
 from tribe_service.enums import SearchKind
 from tribe_service.graphql.compiled import readers
-from tribe_service.graphql.compiled.bindings import (
-    JSON_OBJECTS,
-    ROOTS,
-    TYPES,
-    NestedPage,
-    Polymorphic,
-    RootList,
-    RootLookup,
-    RootSearch,
-    TypeBinding,
-)
 from tribe_service.graphql.compiled.readers import Reader, Unsupported
+from tribe_service.graphql.declarations import (
+    Chosen,
+    Follows,
+    ListedAtRoot,
+    LookedUp,
+    OwnerOnly,
+    PagedBelow,
+    Probe,
+    Searched,
+    declaration_of,
+    shape_of,
+)
 from tribe_service.graphql.errors import ClientError
 from tribe_service.graphql.pagination import check_page_size, encode_cursor, page_position
 from tribe_service.graphql.queries.search import check_search_text, hit_cursor, search_cursor
@@ -214,25 +217,26 @@ class Planner:
         if name == "__typename":
             value = root_type.name
             return RootPlan(key, None, None, lambda arguments: ([], lambda results, c: value))
-        if name == "health":
-            return RootPlan(key, None, None, _health)
-        binding = ROOTS.get(name)
         field = root_type.fields.get(name)
-        if binding is None or field is None:
+        declaration = None if field is None else declaration_of(field)
+        if isinstance(declaration, Probe):
+            return RootPlan(key, None, None, _health)
+        if field is None:
             raise Unsupported(f"Query.{name}")
-        if isinstance(binding, RootSearch):
-            return self._search(key, field, details, binding)
-        node_type = self._type(binding.node_type)
-        if isinstance(binding, RootLookup):
-            return self._lookup(key, field, details, binding, node_type)
-        return self._list(key, field, details, binding, node_type)
+        if isinstance(declaration, Searched):
+            return self._search(key, field, details, declaration)
+        if isinstance(declaration, LookedUp):
+            return self._lookup(key, field, details, declaration, _named(field.type))
+        if isinstance(declaration, ListedAtRoot):
+            return self._list(key, field, details, declaration)
+        raise Unsupported(f"Query.{name}")
 
     def _lookup(
         self,
         key: str,
         field: GraphQLField,
         details: FieldDetailsList,
-        binding: RootLookup,
+        binding: LookedUp,
         node_type: GraphQLObjectType,
     ) -> RootPlan:
         if set(field.args) != {binding.argument}:
@@ -256,16 +260,16 @@ class Planner:
         key: str,
         field: GraphQLField,
         details: FieldDetailsList,
-        binding: RootList,
-        node_type: GraphQLObjectType,
+        binding: ListedAtRoot,
     ) -> RootPlan:
-        known = set(binding.filters) | ({"first", "after"} if binding.connection else set())
+        connection = _is_connection(_named(field.type))
+        known = set(binding.filters) | ({"first", "after"} if connection else set())
         if not set(field.args) <= known:
             raise Unsupported(f"Query.{key} arguments")
         order, filters, level = binding.order, binding.filters, Level(ROOT_ALIAS)
-        if binding.connection:
+        if connection:
             connection_type = _named(field.type)
-            assert isinstance(connection_type, GraphQLObjectType)
+            node_type = self._node_type(connection_type)
             page, counted = self._connection(
                 connection_type,
                 details,
@@ -273,14 +277,13 @@ class Planner:
                 _order_cursor(order, level),
             )
         else:
-            node = self._object(node_type, details, level)
+            node = self._object(_named(field.type), details, level)
             counted = False
 
             def page(rows: Sequence[Any], first: int, total: Any, context: Any) -> Any:
                 return [node(row, context) for row in rows]
 
         select = level.select_list()
-        connection = binding.connection
 
         def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
             values = {
@@ -305,7 +308,7 @@ class Planner:
         return RootPlan(key, field, details[0].node, prepare)
 
     def _search(
-        self, key: str, field: GraphQLField, details: FieldDetailsList, binding: RootSearch
+        self, key: str, field: GraphQLField, details: FieldDetailsList, binding: Searched
     ) -> RootPlan:
         """``search``: one statement of hits with their nodes (and one more for totalCount)."""
         if set(field.args) != {"query", "kinds", "first", "after"}:
@@ -440,11 +443,11 @@ class Planner:
     def _object(
         self, object_type: GraphQLObjectType, details: FieldDetailsList, level: Level
     ) -> Reader:
-        binding = TYPES.get(object_type.name)
-        if binding is None:
+        shape = shape_of(object_type)
+        if shape is None:
             raise Unsupported(f"type {object_type.name}")
         fields = [
-            (key, self._field(object_type, binding, sub, level))
+            (key, self._field(object_type, shape, sub, level))
             for key, sub in self._subfields(object_type, details).items()
         ]
         return readers.obj(fields)
@@ -452,7 +455,7 @@ class Planner:
     def _field(
         self,
         object_type: GraphQLObjectType,
-        binding: TypeBinding,
+        shape: RowShape,
         details: FieldDetailsList,
         level: Level,
     ) -> Reader:
@@ -460,26 +463,26 @@ class Planner:
         if name == "__typename":
             return readers.constant(object_type.name)
         field = object_type.fields[name]
-        if name in binding.relations:
-            return self._relation(field, binding.relations[name], details, level)
-        if name in binding.pages:
-            return self._nested_page(field, binding.pages[name], details, level)
+        declaration = declaration_of(field)
+        if isinstance(declaration, Follows):
+            return self._relation(field, declaration.relation, details, level)
+        if isinstance(declaration, PagedBelow):
+            return self._nested_page(field, declaration, details, level)
         if field.args:
             raise Unsupported(f"{object_type.name}.{name} arguments")
-        if name in binding.unions:
+        if isinstance(declaration, Chosen):
             assert isinstance(_named(field.type), GraphQLUnionType)
-            return self._union(binding.unions[name], details, level)
-        if name in binding.private:
-            private, owner = binding.private[name]
-            return readers.private(level.column(private), level.column(owner))
+            return self._union(declaration, details, level)
+        if isinstance(declaration, OwnerOnly):
+            return readers.private(
+                level.column(declaration.column), level.column(declaration.owner)
+            )
         definition = field.extensions.get("strawberry-definition")
         column = getattr(definition, "python_name", None)
-        if getattr(definition, "base_resolver", True) is not None or (
-            column not in binding.shape.columns
-        ):
+        if getattr(definition, "base_resolver", True) is not None or (column not in shape.columns):
             raise Unsupported(f"{object_type.name}.{name}")
         assert column is not None
-        if column in binding.shape.json_columns:
+        if column in shape.json_columns:
             return self._json(field, details, level.column(column))
         return readers.column(level.column(column), readers.converter(field.type))
 
@@ -489,7 +492,7 @@ class Planner:
         nullable = not isinstance(field.type, GraphQLNonNull)
         if isinstance(named, GraphQLScalarType) and _is_list(field.type):
             return readers.json_list(index, named.serialize, nullable)
-        if not isinstance(named, GraphQLObjectType) or named.name not in JSON_OBJECTS:
+        if not isinstance(named, GraphQLObjectType):
             raise Unsupported(f"JSON field {field.type}")
         return readers.json_object(index, self._json_fields(named, details))
 
@@ -517,7 +520,9 @@ class Planner:
         target = _named(field.type)
         child = self._new_level()
         item = self._object(target, details, child)
-        child.ensure_selects(TYPES[target.name].shape.columns[0])
+        target_shape = shape_of(target)
+        assert target_shape is not None  # _object refused it otherwise
+        child.ensure_selects(target_shape.columns[0])
         if relation in DISCOVERED:
             return self._discovered(field, relation, details, level, child, item)
         if relation in IN_ARRAY:
@@ -582,7 +587,7 @@ class Planner:
         return status, limit
 
     def _nested_page(
-        self, field: GraphQLField, page: NestedPage, details: FieldDetailsList, level: Level
+        self, field: GraphQLField, page: PagedBelow, details: FieldDetailsList, level: Level
     ) -> Reader:
         """A connection below a row (``User.activity``): records, ``first + 1`` of them."""
         if set(field.args) != {"first", "after"}:
@@ -623,12 +628,13 @@ class Planner:
         assert isinstance(node_type, GraphQLObjectType)
         return node_type
 
-    def _union(self, union: Polymorphic, details: FieldDetailsList, level: Level) -> Reader:
+    def _union(self, union: Chosen, details: FieldDetailsList, level: Level) -> Reader:
         """A union's member, chosen by the discriminator column, each a correlated row."""
         discriminator = level.column(union.discriminator)
         members: dict[str, tuple[int, Reader]] = {}
-        for value, (type_name, spec) in union.members.items():
+        for value, (member, spec) in union.members.items():
             child = self._new_level()
+            type_name = get_object_definition(member, strict=True).name
             item = self._object(self._type(type_name), details, child)
             child.ensure_selects()
             condition = f" AND {level.alias}.{union.discriminator} = '{value}'"
@@ -682,6 +688,11 @@ def _named(output_type: GraphQLOutputType) -> Any:
     while isinstance(output_type, GraphQLNonNull | GraphQLList):
         output_type = output_type.of_type
     return output_type
+
+
+def _is_connection(output_type: GraphQLOutputType) -> bool:
+    """A page type (``nodes``, ``edges``, ``pageInfo``) rather than a list."""
+    return isinstance(output_type, GraphQLObjectType) and "pageInfo" in output_type.fields
 
 
 def _is_list(output_type: GraphQLOutputType) -> bool:

@@ -8,6 +8,7 @@ import strawberry
 
 from tribe_service.data_access import pages
 from tribe_service.graphql.context import Info
+from tribe_service.graphql.declarations import ListedAtRoot, declare
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
@@ -21,7 +22,9 @@ from tribe_service.graphql.types.feed_event import FeedEventType
 class FeedQuery:
     """The activity feed."""
 
-    @strawberry.field(description="What builders did, newest first.")
+    @strawberry.field(
+        description="What builders did, newest first.", metadata=declare(ListedAtRoot(pages.FEED))
+    )
     async def feed(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[FeedEventType] | None:

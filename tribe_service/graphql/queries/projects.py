@@ -6,7 +6,9 @@ import strawberry
 
 from tribe_service.data_access import pages
 from tribe_service.data_access.relations import Relation
+from tribe_service.data_access.shapes import PROJECT
 from tribe_service.graphql.context import Info
+from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
@@ -21,13 +23,19 @@ from tribe_service.graphql.types.project import ProjectType
 class ProjectQuery:
     """Projects."""
 
-    @strawberry.field(description="The project with this id, if any.")
+    @strawberry.field(
+        description="The project with this id, if any.",
+        metadata=declare(LookedUp(PROJECT, argument="id", column="id")),
+    )
     async def project(self, info: Info, id: strawberry.ID) -> ProjectType | None:
         """One project by id."""
         row = await info.context.loaders.projects(Relation.QUERY_PROJECT).load(str(id))
         return ProjectType.from_row(row) if row else None
 
-    @strawberry.field(description="Projects, newest first.")
+    @strawberry.field(
+        description="Projects, newest first.",
+        metadata=declare(ListedAtRoot(pages.PROJECTS, filters={"status": "status"})),
+    )
     async def projects(
         self,
         info: Info,

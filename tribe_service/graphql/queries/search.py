@@ -10,9 +10,10 @@ from typing import Any
 import strawberry
 
 from tribe_service.data_access import discovery
-from tribe_service.data_access.discovery import SearchCursor, SearchText
+from tribe_service.data_access.discovery import SEARCH_TARGETS, SearchCursor, SearchText
 from tribe_service.data_access.relations import Relation
 from tribe_service.graphql.context import Info
+from tribe_service.graphql.declarations import Chosen, Searched, declare
 from tribe_service.graphql.errors import ClientError
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -73,10 +74,13 @@ def _node_loader(info: Info, kind: SearchKind) -> Callable[[str], Awaitable[Any]
     return loaders.tribes(Relation.SEARCH_NODE).load
 
 
+_WRAP_TYPES: dict[SearchKind, Any] = {
+    SearchKind.USER: UserType,
+    SearchKind.PROJECT: ProjectType,
+    SearchKind.TRIBE: TribeType,
+}
 _WRAP: dict[SearchKind, Callable[[dict[str, Any]], SearchResult]] = {
-    SearchKind.USER: UserType.from_row,
-    SearchKind.PROJECT: ProjectType.from_row,
-    SearchKind.TRIBE: TribeType.from_row,
+    kind: cls.from_row for kind, cls in _WRAP_TYPES.items()
 }
 
 
@@ -90,7 +94,15 @@ class SearchQuery:
 
     @strawberry.field(
         description="Builders, projects and tribes matching `query` (web-search syntax: "
-        '"quoted phrases", -excluded, or; the last word also matches as a prefix), best first.'
+        '"quoted phrases", -excluded, or; the last word also matches as a prefix), best first.',
+        metadata=declare(
+            Searched(
+                Chosen(
+                    "kind",
+                    {kind.value: (cls, SEARCH_TARGETS[kind]) for kind, cls in _WRAP_TYPES.items()},
+                )
+            )
+        ),
     )
     async def search(
         self,

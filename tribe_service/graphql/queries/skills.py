@@ -7,6 +7,7 @@ import strawberry
 from tribe_service.data_access import pages
 from tribe_service.data_access.pages import ROOT_ALIAS
 from tribe_service.graphql.context import Info
+from tribe_service.graphql.declarations import ListedAtRoot, declare
 from tribe_service.graphql.pagination import enum_filters
 from tribe_service.graphql.types.enums import SkillCategory
 from tribe_service.graphql.types.skill import SkillType
@@ -16,7 +17,13 @@ from tribe_service.graphql.types.skill import SkillType
 class SkillQuery:
     """The skill taxonomy."""
 
-    @strawberry.field(description="Skills by category, then name; optionally one category.")
+    @strawberry.field(
+        description="Skills by category, then name; optionally one category.",
+        # the taxonomy is a fixed vocabulary: it counts as 200 in the cost estimate
+        metadata=declare(
+            ListedAtRoot(pages.SKILLS, filters={"category": "category"}, list_size=200)
+        ),
+    )
     async def skills(
         self, info: Info, category: SkillCategory | None = None
     ) -> list[SkillType] | None:

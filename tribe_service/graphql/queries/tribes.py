@@ -6,7 +6,9 @@ import strawberry
 
 from tribe_service.data_access import pages
 from tribe_service.data_access.relations import Relation
+from tribe_service.data_access.shapes import TRIBE
 from tribe_service.graphql.context import Info
+from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
@@ -21,13 +23,19 @@ from tribe_service.graphql.types.tribe import TribeType
 class TribeQuery:
     """Tribes."""
 
-    @strawberry.field(description="The tribe with this id, if any.")
+    @strawberry.field(
+        description="The tribe with this id, if any.",
+        metadata=declare(LookedUp(TRIBE, argument="id", column="id")),
+    )
     async def tribe(self, info: Info, id: strawberry.ID) -> TribeType | None:
         """One tribe by id."""
         row = await info.context.loaders.tribes(Relation.QUERY_TRIBE).load(str(id))
         return TribeType.from_row(row) if row else None
 
-    @strawberry.field(description="Tribes, newest first.")
+    @strawberry.field(
+        description="Tribes, newest first.",
+        metadata=declare(ListedAtRoot(pages.TRIBES, filters={"status": "status"})),
+    )
     async def tribes(
         self,
         info: Info,

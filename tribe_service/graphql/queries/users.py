@@ -10,6 +10,7 @@ from tribe_service.data_access import pages
 from tribe_service.data_access.pages import ROOT_ALIAS, lookup_statement
 from tribe_service.data_access.shapes import USER
 from tribe_service.graphql.context import Info
+from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
@@ -26,13 +27,28 @@ USER_BY_USERNAME = lookup_statement(USER, "username", USER.select_list(ROOT_ALIA
 class UserQuery:
     """Builders."""
 
-    @strawberry.field(description="The builder with this username, if any.")
+    @strawberry.field(
+        description="The builder with this username, if any.",
+        metadata=declare(LookedUp(USER, argument="username", column="username")),
+    )
     async def user(self, info: Info, username: str) -> UserType | None:
         """One builder by username."""
         records = await info.context.engine.fetch(USER_BY_USERNAME, username)
         return UserType.from_row(USER.row(records[0])) if records else None
 
-    @strawberry.field(description="Builders by builder score, highest first, then id.")
+    @strawberry.field(
+        description="Builders by builder score, highest first, then id.",
+        metadata=declare(
+            ListedAtRoot(
+                pages.BUILDERS,
+                filters={
+                    "role": "primary_role",
+                    "availability": "availability_status",
+                    "skills": "skills",
+                },
+            )
+        ),
+    )
     async def builders(
         self,
         info: Info,

@@ -7,8 +7,10 @@ from typing import Annotated, Any, Self
 
 import strawberry
 
-from tribe_service.data_access.relations import Relation
+from tribe_service.data_access.relations import FEED_TARGETS, Relation
+from tribe_service.data_access.shapes import FEED_EVENT
 from tribe_service.graphql.context import Info
+from tribe_service.graphql.declarations import Chosen, Follows, declare, row_type
 from tribe_service.graphql.types.enums import EventType
 from tribe_service.graphql.types.json_objects import FeedEventMetadata, from_json
 from tribe_service.graphql.types.project import ProjectType
@@ -21,6 +23,7 @@ FeedTarget = Annotated[
 ]
 
 
+@row_type(FEED_EVENT)
 @strawberry.type(name="FeedEvent", description="Something a builder did.")
 class FeedEventType:
     """A row of ``feed_events``."""
@@ -33,12 +36,27 @@ class FeedEventType:
     created_at: datetime
     actor_id: strawberry.Private[str]
 
-    @strawberry.field(description="The builder who did it.")
+    @strawberry.field(
+        description="The builder who did it.",
+        metadata=declare(Follows(Relation.FEED_PEOPLE)),
+    )
     async def actor(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
         return await load_user(info, self.actor_id, Relation.FEED_PEOPLE)
 
-    @strawberry.field(description="The project, tribe or builder it was done to (null if gone).")
+    @strawberry.field(
+        description="The project, tribe or builder it was done to (null if gone).",
+        metadata=declare(
+            Chosen(
+                "target_type",
+                {
+                    "project": (ProjectType, FEED_TARGETS["project"]),
+                    "tribe": (TribeType, FEED_TARGETS["tribe"]),
+                    "user": (UserType, FEED_TARGETS["user"]),
+                },
+            )
+        ),
+    )
     async def target(self, info: Info) -> FeedTarget | None:
         """Loaded through the same per-request loaders as every other relation."""
         loaders = info.context.loaders

@@ -7,14 +7,18 @@ from typing import Annotated, Any, Self
 
 import strawberry
 
+from tribe_service.data_access.discovery import SIMILAR
 from tribe_service.data_access.relations import Relation
+from tribe_service.data_access.shapes import COLLABORATOR, PROJECT
 from tribe_service.graphql.context import Info
+from tribe_service.graphql.declarations import Follows, declare, row_type
 from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, check_page_size
 from tribe_service.graphql.types.enums import CollaboratorStatus, ProjectStatus
 from tribe_service.graphql.types.json_objects import ImpactMetrics, ProjectLinks, from_json
 from tribe_service.graphql.types.user import NESTED_FIRST, UserType, load_user
 
 
+@row_type(COLLABORATOR)
 @strawberry.type(name="Collaborator", description="A builder collaborating on a project.")
 class CollaboratorType:
     """A row of ``project_collaborators``, seen from the project."""
@@ -25,7 +29,10 @@ class CollaboratorType:
     confirmed_at: datetime | None
     user_id: strawberry.Private[str]
 
-    @strawberry.field(description="The collaborating builder.")
+    @strawberry.field(
+        description="The collaborating builder.",
+        metadata=declare(Follows(Relation.COLLABORATOR_USER)),
+    )
     async def user(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
         return await load_user(info, self.user_id, Relation.COLLABORATOR_USER)
@@ -42,6 +49,7 @@ class CollaboratorType:
         )
 
 
+@row_type(COLLABORATOR)
 @strawberry.type(
     name="Collaboration", description="A project a builder works on without owning it."
 )
@@ -54,7 +62,10 @@ class CollaborationType:
     confirmed_at: datetime | None
     project_id: strawberry.Private[str]
 
-    @strawberry.field(description="The project.")
+    @strawberry.field(
+        description="The project.",
+        metadata=declare(Follows(Relation.COLLABORATION_PROJECT)),
+    )
     async def project(self, info: Info) -> ProjectType:
         """Loaded in one batch per request level."""
         return await load_project(info, self.project_id, Relation.COLLABORATION_PROJECT)
@@ -71,6 +82,7 @@ class CollaborationType:
         )
 
 
+@row_type(PROJECT)
 @strawberry.type(name="Project", description="Something a builder shipped or is building.")
 class ProjectType:
     """A row of ``projects``."""
@@ -90,7 +102,10 @@ class ProjectType:
     updated_at: datetime
     owner_id: strawberry.Private[str]
 
-    @strawberry.field(description="The builder who owns the project.")
+    @strawberry.field(
+        description="The builder who owns the project.",
+        metadata=declare(Follows(Relation.PROJECT_OWNER)),
+    )
     async def owner(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
         return await load_user(info, self.owner_id, Relation.PROJECT_OWNER)
@@ -99,7 +114,8 @@ class ProjectType:
         description=(
             "Builders invited to collaborate, in invitation order. `status` defaults to "
             "CONFIRMED; pass null for every status."
-        )
+        ),
+        metadata=declare(Follows(Relation.PROJECT_COLLABORATORS)),
     )
     async def collaborators(
         self,
@@ -114,7 +130,8 @@ class ProjectType:
 
     @strawberry.field(
         description="The projects most like this one (tech stack, title and description), "
-        "nearest first; empty until the project's embedding is computed."
+        "nearest first; empty until the project's embedding is computed.",
+        metadata=declare(Follows(Relation.PROJECT_SIMILAR_PROJECTS)),
     )
     async def similar_projects(
         self,
@@ -149,6 +166,7 @@ class ProjectType:
         )
 
 
+@row_type(SIMILAR)
 @strawberry.type(name="SimilarProject", description="A project like another, and how alike.")
 class SimilarProjectType:
     """One hit of ``Project.similarProjects``."""
@@ -158,7 +176,10 @@ class SimilarProjectType:
     )
     project_id: strawberry.Private[str]
 
-    @strawberry.field(description="The similar project.")
+    @strawberry.field(
+        description="The similar project.",
+        metadata=declare(Follows(Relation.SIMILAR_PROJECT_PROJECT)),
+    )
     async def project(self, info: Info) -> ProjectType:
         """Loaded in one batch per request level."""
         return await load_project(info, self.project_id, Relation.SIMILAR_PROJECT_PROJECT)

@@ -7,14 +7,18 @@ from typing import Annotated, Any, Self
 
 import strawberry
 
+from tribe_service.data_access.discovery import CANDIDATE
 from tribe_service.data_access.relations import Relation
+from tribe_service.data_access.shapes import OPEN_ROLE, TRIBE, TRIBE_MEMBER
 from tribe_service.graphql.context import Info
+from tribe_service.graphql.declarations import Follows, declare, row_type
 from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, check_page_size
 from tribe_service.graphql.types.enums import MemberRole, MemberStatus, TribeStatus
 from tribe_service.graphql.types.skill import SkillType
 from tribe_service.graphql.types.user import NESTED_FIRST, UserType, load_user
 
 
+@row_type(TRIBE_MEMBER)
 @strawberry.type(name="TribeMember", description="A builder's membership of a tribe.")
 class TribeMemberType:
     """A row of ``tribe_members``."""
@@ -24,7 +28,10 @@ class TribeMemberType:
     joined_at: datetime | None
     user_id: strawberry.Private[str]
 
-    @strawberry.field(description="The member.")
+    @strawberry.field(
+        description="The member.",
+        metadata=declare(Follows(Relation.TRIBE_MEMBER_USER)),
+    )
     async def user(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
         return await load_user(info, self.user_id, Relation.TRIBE_MEMBER_USER)
@@ -40,6 +47,7 @@ class TribeMemberType:
         )
 
 
+@row_type(CANDIDATE)
 @strawberry.type(name="Candidate", description="A builder who could fill an open role.")
 class CandidateType:
     """One hit of ``OpenRole.candidates``."""
@@ -47,12 +55,19 @@ class CandidateType:
     user_id: strawberry.Private[str]
     skill_ids: strawberry.Private[list[str]]
 
-    @strawberry.field(description="The builder.")
+    @strawberry.field(
+        description="The builder.",
+        metadata=declare(Follows(Relation.CANDIDATE_USER)),
+    )
     async def user(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
         return await load_user(info, self.user_id, Relation.CANDIDATE_USER)
 
-    @strawberry.field(description="The role's skills this builder holds, in the role's order.")
+    @strawberry.field(
+        description="The role's skills this builder holds, in the role's order.",
+        # an open role needs a handful of skills
+        metadata=declare(Follows(Relation.CANDIDATE_SKILLS, list_size=10)),
+    )
     async def matched_skills(self, info: Info) -> list[SkillType]:
         """Loaded in one batch per request level."""
         rows = await info.context.loaders.skills(Relation.CANDIDATE_SKILLS).load_many(
@@ -61,6 +76,7 @@ class CandidateType:
         return [SkillType.from_row(row) for row in rows if row is not None]
 
 
+@row_type(OPEN_ROLE)
 @strawberry.type(name="OpenRole", description="A role a tribe wants to fill.")
 class OpenRoleType:
     """A row of ``tribe_open_roles``."""
@@ -73,7 +89,8 @@ class OpenRoleType:
     @strawberry.field(
         description="Builders holding at least one of the skills needed (never the tribe's "
         "owner or active members): most skills held first, then availability (open to a "
-        "tribe, available for projects, just browsing), builder score, id."
+        "tribe, available for projects, just browsing), builder score, id.",
+        metadata=declare(Follows(Relation.OPEN_ROLE_CANDIDATES)),
     )
     async def candidates(
         self,
@@ -96,6 +113,7 @@ class OpenRoleType:
         )
 
 
+@row_type(TRIBE)
 @strawberry.type(name="Tribe", description="A small team of builders.")
 class TribeType:
     """A row of ``tribes``."""
@@ -109,7 +127,10 @@ class TribeType:
     updated_at: datetime
     owner_id: strawberry.Private[str]
 
-    @strawberry.field(description="The builder who owns the tribe.")
+    @strawberry.field(
+        description="The builder who owns the tribe.",
+        metadata=declare(Follows(Relation.TRIBE_OWNER)),
+    )
     async def owner(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
         return await load_user(info, self.owner_id, Relation.TRIBE_OWNER)
@@ -118,7 +139,8 @@ class TribeType:
         description=(
             "Memberships, owners first, then by request time. `status` defaults to ACTIVE; "
             "pass null for every status (pending, rejected, left and removed too)."
-        )
+        ),
+        metadata=declare(Follows(Relation.TRIBE_MEMBERS)),
     )
     async def members(
         self,
@@ -131,7 +153,10 @@ class TribeType:
         rows = await info.context.loaders.members_by_tribe(status).load(str(self.id))
         return [TribeMemberType.from_row(row) for row in rows[:first]]
 
-    @strawberry.field(description="Roles the tribe is looking for, by title.")
+    @strawberry.field(
+        description="Roles the tribe is looking for, by title.",
+        metadata=declare(Follows(Relation.TRIBE_OPEN_ROLES)),
+    )
     async def open_roles(
         self,
         info: Info,

@@ -7,8 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
+from tribe_service.data_access import pages
+from tribe_service.data_access.discovery import SIMILAR
 from tribe_service.data_access.relations import Relation
+from tribe_service.data_access.shapes import USER
 from tribe_service.graphql.context import Info
+from tribe_service.graphql.declarations import Follows, OwnerOnly, PagedBelow, declare, row_type
 from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, Connection, check_page_size
 from tribe_service.graphql.types.enums import AvailabilityStatus, CollaboratorStatus, UserRole
 from tribe_service.graphql.types.json_objects import ContactLinks, from_json
@@ -25,6 +29,7 @@ FEED_EVENT_MODULE = "tribe_service.graphql.types.feed_event"
 NESTED_FIRST = f"How many to return: 1 to 100, default {DEFAULT_PAGE_SIZE}."
 
 
+@row_type(USER)
 @strawberry.type(name="User", description="A builder.")
 class UserType:
     """A row of ``users``; ``email`` is private to its owner."""
@@ -45,19 +50,27 @@ class UserType:
     created_at: datetime
     private_email: strawberry.Private[str]
 
-    @strawberry.field(description="Only the viewer's own email; null for everyone else.")
+    @strawberry.field(
+        description="Only the viewer's own email; null for everyone else.",
+        metadata=declare(OwnerOnly("email", owner="id")),
+    )
     def email(self, info: Info) -> str | None:
         """The email, if the viewer is this user."""
         return self.private_email if info.context.current_user_id == self.id else None
 
-    @strawberry.field(description="The builder's skills, in the order they were added.")
+    @strawberry.field(
+        description="The builder's skills, in the order they were added.",
+        # a builder lists a handful of skills
+        metadata=declare(Follows(Relation.USER_SKILLS, list_size=20)),
+    )
     async def skills(self, info: Info) -> list[SkillType]:
         """Loaded in one batch per request level."""
         rows = await info.context.loaders.skills_by_user.load(self.id)
         return [SkillType.from_row(row) for row in rows]
 
     @strawberry.field(
-        description="Projects this builder owns, newest first (see `collaborations` for the rest)."
+        description="Projects this builder owns, newest first (see `collaborations` for the rest).",
+        metadata=declare(Follows(Relation.USER_PROJECTS)),
     )
     async def projects(
         self,
@@ -75,7 +88,8 @@ class UserType:
         description=(
             "Projects this builder collaborates on but does not own, newest invitation first. "
             "`status` defaults to CONFIRMED; pass null for every status."
-        )
+        ),
+        metadata=declare(Follows(Relation.USER_COLLABORATIONS)),
     )
     async def collaborations(
         self,
@@ -90,7 +104,10 @@ class UserType:
         rows = await info.context.loaders.collaborations_by_user(status).load(self.id)
         return [CollaborationType.from_row(row) for row in rows[:first]]
 
-    @strawberry.field(description="Tribes this builder is an active member of, by name.")
+    @strawberry.field(
+        description="Tribes this builder is an active member of, by name.",
+        metadata=declare(Follows(Relation.USER_TRIBES)),
+    )
     async def tribes(
         self,
         info: Info,
@@ -103,7 +120,10 @@ class UserType:
         rows = await info.context.loaders.tribes_by_member.load(self.id)
         return [TribeType.from_row(row) for row in rows[:first]]
 
-    @strawberry.field(description="What this builder did, newest first: their feed events.")
+    @strawberry.field(
+        description="What this builder did, newest first: their feed events.",
+        metadata=declare(PagedBelow(Relation.USER_ACTIVITY, pages.ACTIVITY)),
+    )
     async def activity(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[Annotated[FeedEventType, strawberry.lazy(FEED_EVENT_MODULE)]]:
@@ -114,7 +134,8 @@ class UserType:
 
     @strawberry.field(
         description="The builders most like this one (skills, role, headline and bio), "
-        "nearest first; empty until the builder's embedding is computed."
+        "nearest first; empty until the builder's embedding is computed.",
+        metadata=declare(Follows(Relation.USER_SIMILAR_BUILDERS)),
     )
     async def similar_builders(
         self,
@@ -149,6 +170,7 @@ class UserType:
         )
 
 
+@row_type(SIMILAR)
 @strawberry.type(name="SimilarBuilder", description="A builder like another, and how alike.")
 class SimilarBuilderType:
     """One hit of ``User.similarBuilders``."""
@@ -158,7 +180,10 @@ class SimilarBuilderType:
     )
     user_id: strawberry.Private[str]
 
-    @strawberry.field(description="The similar builder.")
+    @strawberry.field(
+        description="The similar builder.",
+        metadata=declare(Follows(Relation.SIMILAR_BUILDER_USER)),
+    )
     async def user(self, info: Info) -> UserType:
         """Loaded in one batch per request level."""
         return await load_user(info, self.user_id, Relation.SIMILAR_BUILDER_USER)
