@@ -61,15 +61,21 @@ class PagedBelow(Declaration):
 
 
 @dataclass(frozen=True)
-class Chosen(Declaration):
-    """A union: the member is chosen by the ``discriminator`` column's value.
+class Member:
+    """A union member: its Strawberry ``type``, the ``relation`` to its row, and the
+    relation whose batch the resolvers load it in (siblings of one type can share one)."""
 
-    ``members`` maps each value to the member's Strawberry type and the relation
-    that leads to its row.
-    """
+    type: type
+    relation: ToOne
+    batch: Relation
+
+
+@dataclass(frozen=True)
+class Chosen(Declaration):
+    """A union: the member is chosen by the ``discriminator`` column's value."""
 
     discriminator: str
-    members: Mapping[str, tuple[type, ToOne]]
+    members: Mapping[str, Member]
 
 
 @dataclass(frozen=True)

@@ -632,9 +632,10 @@ class Planner:
         """A union's member, chosen by the discriminator column, each a correlated row."""
         discriminator = level.column(union.discriminator)
         members: dict[str, tuple[int, Reader]] = {}
-        for value, (member, spec) in union.members.items():
+        for value, member in union.members.items():
+            spec = member.relation
             child = self._new_level()
-            type_name = get_object_definition(member, strict=True).name
+            type_name = get_object_definition(member.type, strict=True).name
             item = self._object(self._type(type_name), details, child)
             child.ensure_selects()
             condition = f" AND {level.alias}.{union.discriminator} = '{value}'"

@@ -1,20 +1,16 @@
-"""The activity feed: the root ``feed`` and each builder's ``activity``."""
+"""The activity feed: the root ``feed``."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 import strawberry
 
 from tribe_service.data_access import pages
 from tribe_service.graphql.context import Info
 from tribe_service.graphql.declarations import ListedAtRoot, declare
-from tribe_service.graphql.pagination import (
-    DEFAULT_PAGE_SIZE,
-    Connection,
-    fetch_connection,
-    page_position,
-)
+from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, Connection, fetch_connection
+from tribe_service.graphql.resolvers import from_row
 from tribe_service.graphql.types.feed_event import FeedEventType
 
 
@@ -30,22 +26,5 @@ class FeedQuery:
     ) -> Connection[FeedEventType] | None:
         """A page of feed events."""
         return await fetch_connection(
-            info.context.engine, pages.FEED, FeedEventType.from_row, first, after, {}
+            info.context.engine, pages.FEED, partial(from_row, FeedEventType), first, after, {}
         )
-
-
-async def activity_page(
-    info: Info, user_id: str, first: int, after: str | None
-) -> Connection[FeedEventType]:
-    """A page of one builder's events, batched with the other builders of the request."""
-    position = page_position(pages.ACTIVITY, first, after)
-    key: Any = None if position is None else tuple(position)
-    loaders = info.context.loaders
-    rows = await loaders.activity_by_actor(key, first + 1).load(user_id)
-    return Connection[FeedEventType].from_rows(
-        rows,
-        first,
-        pages.ACTIVITY,
-        FeedEventType.from_row,
-        lambda: loaders.activity_count_by_actor.load(user_id),
-    )

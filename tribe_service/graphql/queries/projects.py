@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 
 from tribe_service.data_access import pages
@@ -15,6 +17,7 @@ from tribe_service.graphql.pagination import (
     enum_filters,
     fetch_connection,
 )
+from tribe_service.graphql.resolvers import from_row
 from tribe_service.graphql.types.enums import ProjectStatus
 from tribe_service.graphql.types.project import ProjectType
 
@@ -29,8 +32,8 @@ class ProjectQuery:
     )
     async def project(self, info: Info, id: strawberry.ID) -> ProjectType | None:
         """One project by id."""
-        row = await info.context.loaders.projects(Relation.QUERY_PROJECT).load(str(id))
-        return ProjectType.from_row(row) if row else None
+        row = await info.context.loaders.rows(PROJECT, Relation.QUERY_PROJECT).load(str(id))
+        return from_row(ProjectType, row) if row else None
 
     @strawberry.field(
         description="Projects, newest first.",
@@ -46,5 +49,10 @@ class ProjectQuery:
         """A page of projects, optionally filtered by status."""
         filters = enum_filters(status=status)
         return await fetch_connection(
-            info.context.engine, pages.PROJECTS, ProjectType.from_row, first, after, filters
+            info.context.engine,
+            pages.PROJECTS,
+            partial(from_row, ProjectType),
+            first,
+            after,
+            filters,
         )

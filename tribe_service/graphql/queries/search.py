@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
 
 import strawberry
 
@@ -13,7 +11,7 @@ from tribe_service.data_access import discovery
 from tribe_service.data_access.discovery import SEARCH_TARGETS, SearchCursor, SearchText
 from tribe_service.data_access.relations import Relation
 from tribe_service.graphql.context import Info
-from tribe_service.graphql.declarations import Chosen, Searched, declare
+from tribe_service.graphql.declarations import Chosen, Member, Searched, declare
 from tribe_service.graphql.errors import ClientError
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -23,9 +21,10 @@ from tribe_service.graphql.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from tribe_service.graphql.resolvers import from_row
 from tribe_service.graphql.types.enums import SearchKind
 from tribe_service.graphql.types.project import ProjectType
-from tribe_service.graphql.types.search import SearchConnection, SearchHit, SearchResult
+from tribe_service.graphql.types.search import SearchConnection, SearchHit
 from tribe_service.graphql.types.tribe import TribeType
 from tribe_service.graphql.types.user import UserType
 
@@ -65,23 +64,18 @@ def hit_cursor(rank: float, hit_id: str, kind: str) -> str:
     return encode_cursor(CURSOR_KIND, (rank, hit_id, kind))
 
 
-def _node_loader(info: Info, kind: SearchKind) -> Callable[[str], Awaitable[Any]]:
-    loaders = info.context.loaders
-    if kind is SearchKind.USER:
-        return loaders.users(Relation.SEARCH_NODE).load
-    if kind is SearchKind.PROJECT:
-        return loaders.projects(Relation.SEARCH_NODE).load
-    return loaders.tribes(Relation.SEARCH_NODE).load
-
-
-_WRAP_TYPES: dict[SearchKind, Any] = {
-    SearchKind.USER: UserType,
-    SearchKind.PROJECT: ProjectType,
-    SearchKind.TRIBE: TribeType,
-}
-_WRAP: dict[SearchKind, Callable[[dict[str, Any]], SearchResult]] = {
-    kind: cls.from_row for kind, cls in _WRAP_TYPES.items()
-}
+# What a hit of each kind is; its node is loaded in the search's own batch.
+_NODES = Chosen(
+    "kind",
+    {
+        kind.value: Member(node_type, SEARCH_TARGETS[kind], Relation.SEARCH_NODE)
+        for kind, node_type in (
+            (SearchKind.USER, UserType),
+            (SearchKind.PROJECT, ProjectType),
+            (SearchKind.TRIBE, TribeType),
+        )
+    },
+)
 
 
 async def _count(text: SearchText, kinds: list[SearchKind]) -> int:
@@ -95,14 +89,7 @@ class SearchQuery:
     @strawberry.field(
         description="Builders, projects and tribes matching `query` (web-search syntax: "
         '"quoted phrases", -excluded, or; the last word also matches as a prefix), best first.',
-        metadata=declare(
-            Searched(
-                Chosen(
-                    "kind",
-                    {kind.value: (cls, SEARCH_TARGETS[kind]) for kind, cls in _WRAP_TYPES.items()},
-                )
-            )
-        ),
+        metadata=declare(Searched(_NODES)),
     )
     async def search(
         self,
@@ -120,15 +107,22 @@ class SearchQuery:
         rows = await discovery.search(text, wanted, first + 1, cursor) if wanted else []
         page = rows[:first]
         # Gathered, so that each kind's rows are loaded in one batch.
-        nodes = await asyncio.gather(*(_node_loader(info, row["kind"])(row["id"]) for row in page))
+        members = [_NODES.members[row["kind"].value] for row in page]
+        loaders = info.context.loaders
+        nodes = await asyncio.gather(
+            *(
+                loaders.rows(member.relation.shape, member.batch).load(row["id"])
+                for member, row in zip(members, page, strict=True)
+            )
+        )
         edges = [
             SearchHit(
                 cursor=hit_cursor(row["rank"], row["id"], row["kind"].value),
-                node=_WRAP[row["kind"]](node),
+                node=from_row(member.type, node),
                 rank=row["rank"],
                 snippet=row["snippet"],
             )
-            for row, node in zip(page, nodes, strict=True)
+            for row, member, node in zip(page, members, nodes, strict=True)
             if node is not None
         ]
         return SearchConnection(

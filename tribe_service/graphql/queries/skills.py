@@ -9,6 +9,7 @@ from tribe_service.data_access.pages import ROOT_ALIAS
 from tribe_service.graphql.context import Info
 from tribe_service.graphql.declarations import ListedAtRoot, declare
 from tribe_service.graphql.pagination import enum_filters
+from tribe_service.graphql.resolvers import from_row
 from tribe_service.graphql.types.enums import SkillCategory
 from tribe_service.graphql.types.skill import SkillType
 
@@ -32,4 +33,4 @@ class SkillQuery:
         select = order.shape.select_list(ROOT_ALIAS)
         sql, args = order.statement(select, enum_filters(category=category), None, None)
         records = await info.context.engine.fetch(sql, *args)
-        return [SkillType.from_row(dict(record)) for record in records]
+        return [from_row(SkillType, dict(record)) for record in records]

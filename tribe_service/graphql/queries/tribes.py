@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 
 from tribe_service.data_access import pages
@@ -15,6 +17,7 @@ from tribe_service.graphql.pagination import (
     enum_filters,
     fetch_connection,
 )
+from tribe_service.graphql.resolvers import from_row
 from tribe_service.graphql.types.enums import TribeStatus
 from tribe_service.graphql.types.tribe import TribeType
 
@@ -29,8 +32,8 @@ class TribeQuery:
     )
     async def tribe(self, info: Info, id: strawberry.ID) -> TribeType | None:
         """One tribe by id."""
-        row = await info.context.loaders.tribes(Relation.QUERY_TRIBE).load(str(id))
-        return TribeType.from_row(row) if row else None
+        row = await info.context.loaders.rows(TRIBE, Relation.QUERY_TRIBE).load(str(id))
+        return from_row(TribeType, row) if row else None
 
     @strawberry.field(
         description="Tribes, newest first.",
@@ -46,5 +49,5 @@ class TribeQuery:
         """A page of tribes, optionally filtered by status."""
         filters = enum_filters(status=status)
         return await fetch_connection(
-            info.context.engine, pages.TRIBES, TribeType.from_row, first, after, filters
+            info.context.engine, pages.TRIBES, partial(from_row, TribeType), first, after, filters
         )

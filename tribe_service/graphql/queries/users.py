@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -17,6 +18,7 @@ from tribe_service.graphql.pagination import (
     enum_filters,
     fetch_connection,
 )
+from tribe_service.graphql.resolvers import from_row
 from tribe_service.graphql.types.enums import AvailabilityStatus, UserRole
 from tribe_service.graphql.types.user import UserType
 
@@ -34,7 +36,7 @@ class UserQuery:
     async def user(self, info: Info, username: str) -> UserType | None:
         """One builder by username."""
         records = await info.context.engine.fetch(USER_BY_USERNAME, username)
-        return UserType.from_row(USER.row(records[0])) if records else None
+        return from_row(UserType, USER.row(records[0])) if records else None
 
     @strawberry.field(
         description="Builders by builder score, highest first, then id.",
@@ -68,5 +70,5 @@ class UserQuery:
         filters = enum_filters(primary_role=role, availability_status=availability)
         filters["skills"] = skills
         return await fetch_connection(
-            info.context.engine, pages.BUILDERS, UserType.from_row, first, after, filters
+            info.context.engine, pages.BUILDERS, partial(from_row, UserType), first, after, filters
         )

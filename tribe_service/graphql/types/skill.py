@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
-
 import strawberry
 
 from tribe_service.data_access.shapes import SKILL
@@ -20,13 +18,3 @@ class SkillType:
     name: str
     slug: str
     category: SkillCategory
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Self:
-        """Wrap a ``skills`` row."""
-        return cls(
-            id=strawberry.ID(row["id"]),
-            name=row["name"],
-            slug=row["slug"],
-            category=SkillCategory(row["category"]),
-        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -11,11 +11,11 @@ from tribe_service.data_access import pages
 from tribe_service.data_access.discovery import SIMILAR
 from tribe_service.data_access.relations import Relation
 from tribe_service.data_access.shapes import USER
-from tribe_service.graphql.context import Info
-from tribe_service.graphql.declarations import Follows, OwnerOnly, PagedBelow, declare, row_type
-from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, Connection, check_page_size
+from tribe_service.graphql.declarations import row_type
+from tribe_service.graphql.pagination import Connection
+from tribe_service.graphql.resolvers import follows, owner_only, paged_below
 from tribe_service.graphql.types.enums import AvailabilityStatus, CollaboratorStatus, UserRole
-from tribe_service.graphql.types.json_objects import ContactLinks, from_json
+from tribe_service.graphql.types.json_objects import ContactLinks
 from tribe_service.graphql.types.skill import SkillType
 
 if TYPE_CHECKING:
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 PROJECT_MODULE = "tribe_service.graphql.types.project"
 TRIBE_MODULE = "tribe_service.graphql.types.tribe"
 FEED_EVENT_MODULE = "tribe_service.graphql.types.feed_event"
-NESTED_FIRST = f"How many to return: 1 to 100, default {DEFAULT_PAGE_SIZE}."
 
 
 @row_type(USER)
@@ -48,126 +47,42 @@ class UserType:
     github_username: str | None
     onboarding_completed: bool
     created_at: datetime
-    private_email: strawberry.Private[str]
-
-    @strawberry.field(
-        description="Only the viewer's own email; null for everyone else.",
-        metadata=declare(OwnerOnly("email", owner="id")),
+    email: str | None = owner_only(
+        "email", owner="id", description="Only the viewer's own email; null for everyone else."
     )
-    def email(self, info: Info) -> str | None:
-        """The email, if the viewer is this user."""
-        return self.private_email if info.context.current_user_id == self.id else None
-
-    @strawberry.field(
+    # a builder lists a handful of skills
+    skills: list[SkillType] = follows(
+        Relation.USER_SKILLS,
         description="The builder's skills, in the order they were added.",
-        # a builder lists a handful of skills
-        metadata=declare(Follows(Relation.USER_SKILLS, list_size=20)),
+        list_size=20,
     )
-    async def skills(self, info: Info) -> list[SkillType]:
-        """Loaded in one batch per request level."""
-        rows = await info.context.loaders.skills_by_user.load(self.id)
-        return [SkillType.from_row(row) for row in rows]
-
-    @strawberry.field(
+    projects: list[Annotated[ProjectType, strawberry.lazy(PROJECT_MODULE)]] = follows(
+        Relation.USER_PROJECTS,
         description="Projects this builder owns, newest first (see `collaborations` for the rest).",
-        metadata=declare(Follows(Relation.USER_PROJECTS)),
     )
-    async def projects(
-        self,
-        info: Info,
-        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
-    ) -> list[Annotated[ProjectType, strawberry.lazy(PROJECT_MODULE)]]:
-        """Loaded in one batch per request level."""
-        from tribe_service.graphql.types.project import ProjectType
-
-        check_page_size(first)
-        rows = await info.context.loaders.projects_by_owner.load(self.id)
-        return [ProjectType.from_row(row) for row in rows[:first]]
-
-    @strawberry.field(
+    collaborations: list[Annotated[CollaborationType, strawberry.lazy(PROJECT_MODULE)]] = follows(
+        Relation.USER_COLLABORATIONS,
         description=(
             "Projects this builder collaborates on but does not own, newest invitation first. "
             "`status` defaults to CONFIRMED; pass null for every status."
         ),
-        metadata=declare(Follows(Relation.USER_COLLABORATIONS)),
+        status=CollaboratorStatus.CONFIRMED,
     )
-    async def collaborations(
-        self,
-        info: Info,
-        status: CollaboratorStatus | None = CollaboratorStatus.CONFIRMED,
-        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
-    ) -> list[Annotated[CollaborationType, strawberry.lazy(PROJECT_MODULE)]]:
-        """Loaded in one batch per request level and status."""
-        from tribe_service.graphql.types.project import CollaborationType
-
-        check_page_size(first)
-        rows = await info.context.loaders.collaborations_by_user(status).load(self.id)
-        return [CollaborationType.from_row(row) for row in rows[:first]]
-
-    @strawberry.field(
-        description="Tribes this builder is an active member of, by name.",
-        metadata=declare(Follows(Relation.USER_TRIBES)),
+    tribes: list[Annotated[TribeType, strawberry.lazy(TRIBE_MODULE)]] = follows(
+        Relation.USER_TRIBES, description="Tribes this builder is an active member of, by name."
     )
-    async def tribes(
-        self,
-        info: Info,
-        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
-    ) -> list[Annotated[TribeType, strawberry.lazy(TRIBE_MODULE)]]:
-        """Loaded in one batch per request level."""
-        from tribe_service.graphql.types.tribe import TribeType
-
-        check_page_size(first)
-        rows = await info.context.loaders.tribes_by_member.load(self.id)
-        return [TribeType.from_row(row) for row in rows[:first]]
-
-    @strawberry.field(
-        description="What this builder did, newest first: their feed events.",
-        metadata=declare(PagedBelow(Relation.USER_ACTIVITY, pages.ACTIVITY)),
+    activity: Connection[Annotated[FeedEventType, strawberry.lazy(FEED_EVENT_MODULE)]] = (
+        paged_below(
+            Relation.USER_ACTIVITY,
+            pages.ACTIVITY,
+            description="What this builder did, newest first: their feed events.",
+        )
     )
-    async def activity(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
-    ) -> Connection[Annotated[FeedEventType, strawberry.lazy(FEED_EVENT_MODULE)]]:
-        """A page of the builder's events; one statement for every builder of a page."""
-        from tribe_service.graphql.queries.feed import activity_page
-
-        return await activity_page(info, self.id, first, after)
-
-    @strawberry.field(
+    similar_builders: list[SimilarBuilderType] = follows(
+        Relation.USER_SIMILAR_BUILDERS,
         description="The builders most like this one (skills, role, headline and bio), "
         "nearest first; empty until the builder's embedding is computed.",
-        metadata=declare(Follows(Relation.USER_SIMILAR_BUILDERS)),
     )
-    async def similar_builders(
-        self,
-        info: Info,
-        first: Annotated[int, strawberry.argument(description=NESTED_FIRST)] = DEFAULT_PAGE_SIZE,
-    ) -> list[SimilarBuilderType]:
-        """Nearest by cosine distance over the HNSW index, batched per request level."""
-        loader = info.context.loaders.similar_builders(check_page_size(first))
-        rows = await loader.load(self.id)
-        return [SimilarBuilderType(user_id=row["id"], similarity=row["similarity"]) for row in rows]
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Self:
-        """Wrap a ``users`` row (``data_access.shapes.USER``)."""
-        role = row["primary_role"]
-        return cls(
-            id=strawberry.ID(row["id"]),
-            username=row["username"],
-            display_name=row["display_name"],
-            avatar_url=row["avatar_url"],
-            headline=row["headline"],
-            primary_role=UserRole(role) if role else None,
-            timezone=row["timezone"],
-            availability_status=AvailabilityStatus(row["availability_status"]),
-            builder_score=row["builder_score"],
-            bio=row["bio"],
-            contact_links=from_json(ContactLinks, row["contact_links"]),
-            github_username=row["github_username"],
-            onboarding_completed=row["onboarding_completed"],
-            created_at=row["created_at"],
-            private_email=row["email"],
-        )
 
 
 @row_type(SIMILAR)
@@ -178,20 +93,4 @@ class SimilarBuilderType:
     similarity: float = strawberry.field(
         description="Cosine similarity of the two builders' embeddings, at most 1."
     )
-    user_id: strawberry.Private[str]
-
-    @strawberry.field(
-        description="The similar builder.",
-        metadata=declare(Follows(Relation.SIMILAR_BUILDER_USER)),
-    )
-    async def user(self, info: Info) -> UserType:
-        """Loaded in one batch per request level."""
-        return await load_user(info, self.user_id, Relation.SIMILAR_BUILDER_USER)
-
-
-async def load_user(info: Info, user_id: str, relation: Relation) -> UserType:
-    """The user ``user_id`` (a foreign key, so it exists), batched with ``relation``'s loads."""
-    row = await info.context.loaders.users(relation).load(user_id)
-    if row is None:  # only if the row vanished mid-request
-        raise LookupError(f"user {user_id} not found")
-    return UserType.from_row(row)
+    user: UserType = follows(Relation.SIMILAR_BUILDER_USER, description="The similar builder.")
