@@ -78,6 +78,18 @@ def _row_builder(cls: Any) -> Callable[[Row], Any]:
     return build
 
 
+def later(type_name: str, module: str, of: Any = None) -> Any:
+    """The object type ``type_name`` of ``module`` (in the generic ``of``: a list, a
+    connection), resolved when the schema is built.
+
+    For a field whose type lives in a module that imports this one (``Project.owner``
+    is a ``User``; ``User.projects`` names ``Project`` this way), so that the type
+    modules import each other in one direction only.
+    """
+    lazy: LazyType[str, str] = LazyType(type_name, module)
+    return lazy if of is None else of[lazy]
+
+
 def _identity(value: Any) -> Any:
     return value
 
@@ -121,18 +133,21 @@ def follows(
     description: str,
     status: enum.Enum | None = None,
     list_size: int | None = None,
+    graphql_type: Any = None,
 ) -> Any:
     """A field following ``relation`` from its row (resolver and declaration).
 
     A to-many relation takes ``first`` (unless ``list_size`` bounds it: the list is
     small by nature) and, when its relation filters by status, ``status`` defaulting
-    to ``status``; a discovered list takes ``first``.
+    to ``status``; a discovered list takes ``first``. ``graphql_type`` names the
+    field's type where the annotation cannot (a type of a module above, see :func:`later`).
     """
     declaration = Follows(relation, list_size=list_size)
     return strawberry.field(
         resolver=_relation_resolver(relation, status, list_size),
         description=description,
         metadata=declare(declaration),
+        graphql_type=graphql_type,
     )
 
 
@@ -223,7 +238,9 @@ def _to_many_by_status(
 # -- pages, unions, private columns ----------------------------------------------------
 
 
-def paged_below(relation: Relation, order: ListOrder, *, description: str) -> Any:
+def paged_below(
+    relation: Relation, order: ListOrder, *, description: str, graphql_type: Any = None
+) -> Any:
     """A connection of ``relation``'s rows below the row, in ``order`` (``first``, ``after``)."""
     found: list[Any] = []
 
@@ -251,6 +268,7 @@ def paged_below(relation: Relation, order: ListOrder, *, description: str) -> An
         resolver=resolve,
         description=description,
         metadata=declare(PagedBelow(relation, order)),
+        graphql_type=graphql_type,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Any
 
 import strawberry
 
@@ -13,16 +13,12 @@ from tribe_service.data_access.relations import Relation
 from tribe_service.data_access.shapes import USER
 from tribe_service.graphql.declarations import row_type
 from tribe_service.graphql.pagination import Connection
-from tribe_service.graphql.resolvers import follows, owner_only, paged_below
+from tribe_service.graphql.resolvers import follows, later, owner_only, paged_below
 from tribe_service.graphql.types.enums import AvailabilityStatus, CollaboratorStatus, UserRole
 from tribe_service.graphql.types.json_objects import ContactLinks
 from tribe_service.graphql.types.skill import SkillType
 
-if TYPE_CHECKING:
-    from tribe_service.graphql.types.feed_event import FeedEventType
-    from tribe_service.graphql.types.project import CollaborationType, ProjectType
-    from tribe_service.graphql.types.tribe import TribeType
-
+# The types of modules above this one (they import User), named without an import.
 PROJECT_MODULE = "tribe_service.graphql.types.project"
 TRIBE_MODULE = "tribe_service.graphql.types.tribe"
 FEED_EVENT_MODULE = "tribe_service.graphql.types.feed_event"
@@ -56,27 +52,30 @@ class UserType:
         description="The builder's skills, in the order they were added.",
         list_size=20,
     )
-    projects: list[Annotated[ProjectType, strawberry.lazy(PROJECT_MODULE)]] = follows(
+    projects: list[Any] = follows(
         Relation.USER_PROJECTS,
+        graphql_type=later("ProjectType", PROJECT_MODULE, of=list),
         description="Projects this builder owns, newest first (see `collaborations` for the rest).",
     )
-    collaborations: list[Annotated[CollaborationType, strawberry.lazy(PROJECT_MODULE)]] = follows(
+    collaborations: list[Any] = follows(
         Relation.USER_COLLABORATIONS,
+        graphql_type=later("CollaborationType", PROJECT_MODULE, of=list),
         description=(
             "Projects this builder collaborates on but does not own, newest invitation first. "
             "`status` defaults to CONFIRMED; pass null for every status."
         ),
         status=CollaboratorStatus.CONFIRMED,
     )
-    tribes: list[Annotated[TribeType, strawberry.lazy(TRIBE_MODULE)]] = follows(
-        Relation.USER_TRIBES, description="Tribes this builder is an active member of, by name."
+    tribes: list[Any] = follows(
+        Relation.USER_TRIBES,
+        graphql_type=later("TribeType", TRIBE_MODULE, of=list),
+        description="Tribes this builder is an active member of, by name.",
     )
-    activity: Connection[Annotated[FeedEventType, strawberry.lazy(FEED_EVENT_MODULE)]] = (
-        paged_below(
-            Relation.USER_ACTIVITY,
-            pages.ACTIVITY,
-            description="What this builder did, newest first: their feed events.",
-        )
+    activity: Connection[Any] = paged_below(
+        Relation.USER_ACTIVITY,
+        pages.ACTIVITY,
+        graphql_type=later("FeedEventType", FEED_EVENT_MODULE, of=Connection),
+        description="What this builder did, newest first: their feed events.",
     )
     similar_builders: list[SimilarBuilderType] = follows(
         Relation.USER_SIMILAR_BUILDERS,
