@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from graphql import GraphQLField, GraphQLNamedType
@@ -98,6 +99,14 @@ class ListedAtRoot(Declaration):
     filters: Mapping[str, str] = field(default_factory=dict)
     list_size: int | None = None
 
+    def filter_values(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """The filters' values by column (enums by value) for the arguments given, not null."""
+        return {
+            column: plain(arguments[name])
+            for name, column in self.filters.items()
+            if arguments.get(name) is not None
+        }
+
 
 @dataclass(frozen=True)
 class LookedUp(Declaration):
@@ -118,6 +127,11 @@ class Searched(Declaration):
 @dataclass(frozen=True)
 class Probe(Declaration):
     """A root field answering ``"ok"`` once the database answered ``SELECT 1``."""
+
+
+def plain(value: Any) -> Any:
+    """An argument's value as SQL takes it: an enum member's value, anything else as is."""
+    return value.value if isinstance(value, Enum) else value
 
 
 def declare(declaration: Declaration) -> dict[str, Any]:

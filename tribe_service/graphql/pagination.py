@@ -211,8 +211,3 @@ async def fetch_connection[Node](
     return Connection[Node].from_rows(
         rows, first, order, to_node, partial(count_rows, engine, order, filters)
     )
-
-
-def enum_filters(**values: Any) -> dict[str, Any]:
-    """Column filters from optional enum arguments (None: no filter)."""
-    return {column: value.value for column, value in values.items() if value is not None}

@@ -23,13 +23,14 @@ from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.lazy_type import LazyType
 
 from tribe_service.data_access.discovery import DISCOVERED
-from tribe_service.data_access.pages import ListOrder
+from tribe_service.data_access.pages import ROOT_ALIAS, ListOrder
 from tribe_service.data_access.relations import IN_ARRAY, TO_ONE, Relation
 from tribe_service.data_access.shapes import Row
 from tribe_service.graphql.context import Info
 from tribe_service.graphql.declarations import (
     Chosen,
     Follows,
+    ListedAtRoot,
     Member,
     OwnerOnly,
     PagedBelow,
@@ -39,6 +40,7 @@ from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
     check_page_size,
+    fetch_connection,
     page_position,
 )
 from tribe_service.graphql.types.json_objects import from_json
@@ -233,6 +235,34 @@ def _to_many_by_status(
         return [from_row(_target(info, found), row) for row in rows[:first]]
 
     return resolve
+
+
+# -- root lists --------------------------------------------------------------------------
+
+
+async def root_page[Node](
+    info: Info,
+    listed: ListedAtRoot,
+    node_type: type[Node],
+    first: int,
+    after: str | None,
+    arguments: Mapping[str, Any],
+) -> Connection[Node]:
+    """A page of the root list ``listed`` declares, its filters from ``arguments``."""
+    to_node = partial(from_row, node_type)
+    filters = listed.filter_values(arguments)
+    return await fetch_connection(info.context.engine, listed.order, to_node, first, after, filters)
+
+
+async def root_list[Node](
+    info: Info, listed: ListedAtRoot, node_type: type[Node], arguments: Mapping[str, Any]
+) -> list[Node]:
+    """The whole root list ``listed`` declares (a small one: the taxonomy), filtered."""
+    order = listed.order
+    select = order.shape.select_list(ROOT_ALIAS)
+    sql, args = order.statement(select, listed.filter_values(arguments), None, None)
+    records = await info.context.engine.fetch(sql, *args)
+    return [from_row(node_type, dict(record)) for record in records]
 
 
 # -- pages, unions, private columns ----------------------------------------------------

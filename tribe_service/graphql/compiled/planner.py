@@ -266,7 +266,7 @@ class Planner:
         known = set(binding.filters) | ({"first", "after"} if connection else set())
         if not set(field.args) <= known:
             raise Unsupported(f"Query.{key} arguments")
-        order, filters, level = binding.order, binding.filters, Level(ROOT_ALIAS)
+        order, level = binding.order, Level(ROOT_ALIAS)
         if connection:
             connection_type = _named(field.type)
             node_type = self._node_type(connection_type)
@@ -286,11 +286,7 @@ class Planner:
         select = level.select_list()
 
         def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
-            values = {
-                column: _plain(arguments[name])
-                for name, column in filters.items()
-                if arguments.get(name) is not None
-            }
+            values = binding.filter_values(arguments)
             first = arguments["first"] if connection else 0
             position = page_position(order, first, arguments.get("after")) if connection else None
             statements = [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import strawberry
 
 from tribe_service.data_access import pages
@@ -14,12 +12,12 @@ from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
-    enum_filters,
-    fetch_connection,
 )
-from tribe_service.graphql.resolvers import from_row
+from tribe_service.graphql.resolvers import from_row, root_page
 from tribe_service.graphql.types.enums import ProjectStatus
 from tribe_service.graphql.types.project import ProjectType
+
+PROJECTS = ListedAtRoot(pages.PROJECTS, filters={"status": "status"})
 
 
 @strawberry.type
@@ -37,7 +35,7 @@ class ProjectQuery:
 
     @strawberry.field(
         description="Projects, newest first.",
-        metadata=declare(ListedAtRoot(pages.PROJECTS, filters={"status": "status"})),
+        metadata=declare(PROJECTS),
     )
     async def projects(
         self,
@@ -47,12 +45,4 @@ class ProjectQuery:
         status: ProjectStatus | None = None,
     ) -> Connection[ProjectType] | None:
         """A page of projects, optionally filtered by status."""
-        filters = enum_filters(status=status)
-        return await fetch_connection(
-            info.context.engine,
-            pages.PROJECTS,
-            partial(from_row, ProjectType),
-            first,
-            after,
-            filters,
-        )
+        return await root_page(info, PROJECTS, ProjectType, first, after, {"status": status})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import strawberry
 
 from tribe_service.data_access import pages
@@ -14,12 +12,12 @@ from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
-    enum_filters,
-    fetch_connection,
 )
-from tribe_service.graphql.resolvers import from_row
+from tribe_service.graphql.resolvers import from_row, root_page
 from tribe_service.graphql.types.enums import TribeStatus
 from tribe_service.graphql.types.tribe import TribeType
+
+TRIBES = ListedAtRoot(pages.TRIBES, filters={"status": "status"})
 
 
 @strawberry.type
@@ -37,7 +35,7 @@ class TribeQuery:
 
     @strawberry.field(
         description="Tribes, newest first.",
-        metadata=declare(ListedAtRoot(pages.TRIBES, filters={"status": "status"})),
+        metadata=declare(TRIBES),
     )
     async def tribes(
         self,
@@ -47,7 +45,4 @@ class TribeQuery:
         status: TribeStatus | None = None,
     ) -> Connection[TribeType] | None:
         """A page of tribes, optionally filtered by status."""
-        filters = enum_filters(status=status)
-        return await fetch_connection(
-            info.context.engine, pages.TRIBES, partial(from_row, TribeType), first, after, filters
-        )
+        return await root_page(info, TRIBES, TribeType, first, after, {"status": status})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -15,14 +14,18 @@ from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
 from tribe_service.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
-    enum_filters,
-    fetch_connection,
 )
-from tribe_service.graphql.resolvers import from_row
+from tribe_service.graphql.resolvers import from_row, root_page
 from tribe_service.graphql.types.enums import AvailabilityStatus, UserRole
 from tribe_service.graphql.types.user import UserType
 
 USER_BY_USERNAME = lookup_statement(USER, "username", USER.select_list(ROOT_ALIAS))
+
+
+BUILDERS = ListedAtRoot(
+    pages.BUILDERS,
+    filters={"role": "primary_role", "availability": "availability_status", "skills": "skills"},
+)
 
 
 @strawberry.type
@@ -40,16 +43,7 @@ class UserQuery:
 
     @strawberry.field(
         description="Builders by builder score, highest first, then id.",
-        metadata=declare(
-            ListedAtRoot(
-                pages.BUILDERS,
-                filters={
-                    "role": "primary_role",
-                    "availability": "availability_status",
-                    "skills": "skills",
-                },
-            )
-        ),
+        metadata=declare(BUILDERS),
     )
     async def builders(
         self,
@@ -67,8 +61,5 @@ class UserQuery:
         ] = None,
     ) -> Connection[UserType] | None:
         """A page of builders, optionally filtered by role, availability and skills."""
-        filters = enum_filters(primary_role=role, availability_status=availability)
-        filters["skills"] = skills
-        return await fetch_connection(
-            info.context.engine, pages.BUILDERS, partial(from_row, UserType), first, after, filters
-        )
+        filters = {"role": role, "availability": availability, "skills": skills}
+        return await root_page(info, BUILDERS, UserType, first, after, filters)
