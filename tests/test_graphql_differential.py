@@ -44,7 +44,7 @@ from tribe_service.config import load_settings
 from tribe_service.graphql.client_operations import operation_names
 from tribe_service.graphql.compiled.executor import STATS
 from tribe_service.graphql.context import Context
-from tribe_service.graphql.pagination import MAX_PAGE_SIZE
+from tribe_service.graphql.paging import MAX_PAGE_SIZE
 from tribe_service.graphql.schema import build_schema
 
 EXAMPLES = int(os.environ.get("DIFFERENTIAL_EXAMPLES", "40"))

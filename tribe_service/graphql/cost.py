@@ -53,7 +53,7 @@ from strawberry.extensions import SchemaExtension
 from tribe_service.graphql.declarations import declaration_of
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache, hashable
 from tribe_service.graphql.errors import QUERY_TOO_COMPLEX, rate_limited_error
-from tribe_service.graphql.pagination import MAX_PAGE_SIZE
+from tribe_service.graphql.paging import MAX_PAGE_SIZE
 
 PAGE_SIZE_ARGUMENT = "first"
 

@@ -36,13 +36,8 @@ from tribe_service.graphql.declarations import (
     PagedBelow,
     declare,
 )
-from tribe_service.graphql.pagination import (
-    DEFAULT_PAGE_SIZE,
-    Connection,
-    check_page_size,
-    fetch_connection,
-    page_position,
-)
+from tribe_service.graphql.pagination import Connection, fetch_connection
+from tribe_service.graphql.paging import DEFAULT_PAGE_SIZE, check_page_size, page_position
 from tribe_service.graphql.types.json_objects import from_json
 
 ROW = "_row"

@@ -21,7 +21,6 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from graphql import (
@@ -72,7 +71,6 @@ from tribe_service.data_access.relations import (
     ToOne,
 )
 from tribe_service.data_access.shapes import RowShape
-from tribe_service.enums import SearchKind
 from tribe_service.graphql.compiled import readers
 from tribe_service.graphql.compiled.readers import Reader, Unsupported
 from tribe_service.graphql.declarations import (
@@ -85,11 +83,20 @@ from tribe_service.graphql.declarations import (
     Probe,
     Searched,
     declaration_of,
+    plain,
     shape_of,
 )
 from tribe_service.graphql.errors import ClientError
-from tribe_service.graphql.pagination import check_page_size, encode_cursor, page_position
-from tribe_service.graphql.queries.search import check_search_text, hit_cursor, search_cursor
+from tribe_service.graphql.paging import (
+    check_page_size,
+    check_search_text,
+    codec,
+    hit_cursor,
+    page_position,
+    search_cursor,
+    split_page,
+    wanted_kinds,
+)
 
 Statement = tuple[str, list[Any]]
 # A connection part: (page of records, more rows follow, total count or None, context).
@@ -333,7 +340,7 @@ class Planner:
             first = check_page_size(arguments["first"])
             after = search_cursor(arguments["after"])
             kinds = arguments["kinds"]
-            wanted = list(SearchKind) if kinds is None else [SearchKind(_plain(k)) for k in kinds]
+            wanted = wanted_kinds(kinds)
             statements: list[Statement] = []
             if wanted:
                 statements.append(
@@ -385,8 +392,7 @@ class Planner:
                 raise Unsupported(f"{connection_type.name}.{name}")
 
         def read(rows: Sequence[Any], first: int, total: Any, context: Any) -> dict[str, Any]:
-            page = rows[:first]
-            more = len(rows) > first
+            page, more = split_page(rows, first)
             return {key: part(page, more, total, context) for key, part in parts}
 
         return read, counted
@@ -576,7 +582,7 @@ class Planner:
             limit = _checked(check_page_size, arguments["first"])
         status = None
         if arguments.get("status") is not None:
-            value = str(_plain(arguments["status"]))
+            value = str(plain(arguments["status"]))
             if not _ENUM_VALUE.fullmatch(value):
                 raise Unsupported("status value")
             status = f"'{value}'"
@@ -651,9 +657,9 @@ def _array(
 
 def _order_cursor(order: ListOrder, level: Level) -> Callable[[Sequence[Any]], str]:
     """A record's cursor in ``order`` (its sort key columns, selected on ``level``)."""
-    kind = order.cursor_kind
+    encode = codec(order).encode
     key_indexes = [level.column(column) for column in order.key_columns]
-    return lambda record: encode_cursor(kind, [record[index] for index in key_indexes])
+    return lambda record: encode([record[index] for index in key_indexes])
 
 
 def _health(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
@@ -695,10 +701,6 @@ def _is_connection(output_type: GraphQLOutputType) -> bool:
 def _is_list(output_type: GraphQLOutputType) -> bool:
     inner = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
     return isinstance(inner, GraphQLList)
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
 
 
 def _json_value(

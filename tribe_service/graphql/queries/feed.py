@@ -7,7 +7,8 @@ import strawberry
 from tribe_service.data_access import pages
 from tribe_service.graphql.context import Info
 from tribe_service.graphql.declarations import ListedAtRoot, declare
-from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, Connection
+from tribe_service.graphql.pagination import Connection
+from tribe_service.graphql.paging import DEFAULT_PAGE_SIZE
 from tribe_service.graphql.resolvers import root_page
 from tribe_service.graphql.types.feed_event import FeedEventType
 

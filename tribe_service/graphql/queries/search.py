@@ -8,18 +8,19 @@ from functools import partial
 import strawberry
 
 from tribe_service.data_access import discovery
-from tribe_service.data_access.discovery import SEARCH_TARGETS, SearchCursor, SearchText
+from tribe_service.data_access.discovery import SEARCH_TARGETS, SearchText
 from tribe_service.data_access.relations import Relation
 from tribe_service.graphql.context import Info
 from tribe_service.graphql.declarations import Chosen, Member, Searched, declare
-from tribe_service.graphql.errors import ClientError
-from tribe_service.graphql.pagination import (
+from tribe_service.graphql.pagination import PageInfo
+from tribe_service.graphql.paging import (
     DEFAULT_PAGE_SIZE,
-    InvalidCursorError,
-    PageInfo,
     check_page_size,
-    decode_cursor,
-    encode_cursor,
+    check_search_text,
+    hit_cursor,
+    search_cursor,
+    split_page,
+    wanted_kinds,
 )
 from tribe_service.graphql.resolvers import from_row
 from tribe_service.graphql.types.enums import SearchKind
@@ -27,42 +28,6 @@ from tribe_service.graphql.types.project import ProjectType
 from tribe_service.graphql.types.search import SearchConnection, SearchHit
 from tribe_service.graphql.types.tribe import TribeType
 from tribe_service.graphql.types.user import UserType
-
-CURSOR_KIND = "search"
-MAX_QUERY_LENGTH = 200
-
-
-class InvalidSearchError(ClientError):
-    """A search text that is empty, blank or too long."""
-
-    code = "INVALID_SEARCH"
-
-
-def check_search_text(query: str) -> SearchText:
-    """The parsed search text, or :class:`InvalidSearchError`."""
-    if not query.strip():
-        raise InvalidSearchError("`query` must contain something to search for.")
-    if len(query) > MAX_QUERY_LENGTH:
-        raise InvalidSearchError(
-            f"`query` must be at most {MAX_QUERY_LENGTH} characters (got {len(query)})."
-        )
-    return SearchText.parse(query)
-
-
-def search_cursor(after: str | None) -> SearchCursor | None:
-    """The position ``after`` holds (:class:`InvalidCursorError` unless a search made it)."""
-    if after is None:
-        return None
-    rank, hit_id, kind = decode_cursor(after, CURSOR_KIND, (float, str, str))
-    if kind not in SearchKind.__members__.values():
-        raise InvalidCursorError()
-    return SearchCursor(rank=rank, id=hit_id, kind=SearchKind(kind))
-
-
-def hit_cursor(rank: float, hit_id: str, kind: str) -> str:
-    """The cursor of a hit (what :func:`search_cursor` reads)."""
-    return encode_cursor(CURSOR_KIND, (rank, hit_id, kind))
-
 
 # What a hit of each kind is; its node is loaded in the search's own batch.
 _NODES = Chosen(
@@ -103,9 +68,9 @@ class SearchQuery:
         text = check_search_text(query)
         check_page_size(first)
         cursor = search_cursor(after)
-        wanted = list(SearchKind) if kinds is None else kinds
+        wanted = wanted_kinds(kinds)
         rows = await discovery.search(text, wanted, first + 1, cursor) if wanted else []
-        page = rows[:first]
+        page, more = split_page(rows, first)
         # Gathered, so that each kind's rows are loaded in one batch.
         members = [_NODES.members[row["kind"].value] for row in page]
         loaders = info.context.loaders
@@ -129,7 +94,7 @@ class SearchQuery:
             count_all=partial(_count, text, wanted),
             edges=edges,
             page_info=PageInfo(
-                has_next_page=len(rows) > first,
+                has_next_page=more,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )

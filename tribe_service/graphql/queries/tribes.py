@@ -9,10 +9,8 @@ from tribe_service.data_access.relations import Relation
 from tribe_service.data_access.shapes import TRIBE
 from tribe_service.graphql.context import Info
 from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
-from tribe_service.graphql.pagination import (
-    DEFAULT_PAGE_SIZE,
-    Connection,
-)
+from tribe_service.graphql.pagination import Connection
+from tribe_service.graphql.paging import DEFAULT_PAGE_SIZE
 from tribe_service.graphql.resolvers import from_row, root_page
 from tribe_service.graphql.types.enums import TribeStatus
 from tribe_service.graphql.types.tribe import TribeType

@@ -11,10 +11,8 @@ from tribe_service.data_access.pages import ROOT_ALIAS, lookup_statement
 from tribe_service.data_access.shapes import USER
 from tribe_service.graphql.context import Info
 from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
-from tribe_service.graphql.pagination import (
-    DEFAULT_PAGE_SIZE,
-    Connection,
-)
+from tribe_service.graphql.pagination import Connection
+from tribe_service.graphql.paging import DEFAULT_PAGE_SIZE
 from tribe_service.graphql.resolvers import from_row, root_page
 from tribe_service.graphql.types.enums import AvailabilityStatus, UserRole
 from tribe_service.graphql.types.user import UserType
