@@ -170,6 +170,8 @@ def _to_one(relation: Relation, found: list[Any]) -> Callable[..., Any]:
 
     async def resolve(root: Any, info: Info) -> Any:
         key = row_of(root)[spec.foreign_key]
+        if key is None:  # a nullable foreign key: no row
+            return None
         row = await info.context.loaders.rows(spec.shape, relation).load(key)
         if row is None:  # a foreign key: only if the row vanished mid-request
             raise LookupError(f"{spec.shape.table} row {key} not found")
