@@ -17,7 +17,9 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from tribe_service.data_access import discovery, relations
+from tribe_service.data_access import relations
+from tribe_service.data_access.discovery.candidates import open_role_candidates
+from tribe_service.data_access.discovery.similarity import similar_builders, similar_projects
 from tribe_service.data_access.relations import Relation
 from tribe_service.data_access.shapes import Row, RowShape
 from tribe_service.engine import TribeEngine
@@ -52,10 +54,12 @@ class LoadersByArguments:
 
 
 # The batched load of each discovered list (ranked in SQL), and the parent key of its rows.
-_DISCOVERIES: dict[Relation, tuple[Callable[[list[str], int], Awaitable[list[Row]]], str]] = {
-    Relation.OPEN_ROLE_CANDIDATES: (discovery.open_role_candidates, "role_id"),
-    Relation.USER_SIMILAR_BUILDERS: (discovery.similar_builders, "source_id"),
-    Relation.PROJECT_SIMILAR_PROJECTS: (discovery.similar_projects, "source_id"),
+_DISCOVERIES: dict[
+    Relation, tuple[Callable[[TribeEngine, list[str], int], Awaitable[list[Row]]], str]
+] = {
+    Relation.OPEN_ROLE_CANDIDATES: (open_role_candidates, "role_id"),
+    Relation.USER_SIMILAR_BUILDERS: (similar_builders, "source_id"),
+    Relation.PROJECT_SIMILAR_PROJECTS: (similar_projects, "source_id"),
 }
 
 
@@ -98,7 +102,7 @@ class Loaders:
         if relation not in self._discovered:
             find, parent_key = _DISCOVERIES[relation]
             self._discovered[relation] = LoadersByArguments(
-                partial(self._load_discovered, find, parent_key)
+                partial(self._load_discovered, partial(find, self._engine), parent_key)
             )
         return self._discovered[relation](first)
 

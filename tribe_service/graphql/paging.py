@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tribe_service.data_access.discovery import SearchCursor, SearchText
+from tribe_service.data_access.discovery.search import SearchCursor, SearchText
 from tribe_service.data_access.pages import ListOrder
 from tribe_service.enums import SearchKind
 from tribe_service.graphql.errors import ClientError

@@ -22,7 +22,7 @@ from strawberry.types.base import StrawberryList, StrawberryOptional, get_object
 from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.lazy_type import LazyType
 
-from tribe_service.data_access.discovery import DISCOVERED
+from tribe_service.data_access.discovery.lists import DISCOVERED
 from tribe_service.data_access.pages import ROOT_ALIAS, ListOrder
 from tribe_service.data_access.relations import IN_ARRAY, TO_ONE, Relation
 from tribe_service.data_access.shapes import Row

@@ -53,15 +53,15 @@ from graphql.execution.collect_fields import (
 from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types.base import get_object_definition
 
-from tribe_service.data_access.discovery import (
-    DISCOVERED,
-    HNSW_SETTINGS_SQL,
+from tribe_service.data_access.discovery.lists import DISCOVERED
+from tribe_service.data_access.discovery.search import (
     highlighted_html,
-    numbered,
     search_count_statement,
     search_page_statement,
 )
+from tribe_service.data_access.discovery.similarity import HNSW_SETTINGS_SQL
 from tribe_service.data_access.pages import ROOT_ALIAS, ListOrder, lookup_statement
+from tribe_service.data_access.raw import numbered
 from tribe_service.data_access.relations import (
     IN_ARRAY,
     TO_MANY,

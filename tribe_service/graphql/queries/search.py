@@ -10,6 +10,7 @@ import strawberry
 from tribe_service.data_access import discovery
 from tribe_service.data_access.discovery import SEARCH_TARGETS, SearchText
 from tribe_service.data_access.relations import Relation
+from tribe_service.engine import TribeEngine
 from tribe_service.graphql.context import Info
 from tribe_service.graphql.declarations import Chosen, Member, Searched, declare
 from tribe_service.graphql.pagination import PageInfo
@@ -43,8 +44,8 @@ _NODES = Chosen(
 )
 
 
-async def _count(text: SearchText, kinds: list[SearchKind]) -> int:
-    return await discovery.count_search_hits(text, kinds) if kinds else 0
+async def _count(engine: TribeEngine, text: SearchText, kinds: list[SearchKind]) -> int:
+    return await discovery.count_search_hits(engine, text, kinds) if kinds else 0
 
 
 @strawberry.type
@@ -69,7 +70,8 @@ class SearchQuery:
         check_page_size(first)
         cursor = search_cursor(after)
         wanted = wanted_kinds(kinds)
-        rows = await discovery.search(text, wanted, first + 1, cursor) if wanted else []
+        engine = info.context.engine
+        rows = await discovery.search(engine, text, wanted, first + 1, cursor) if wanted else []
         page, more = split_page(rows, first)
         # Gathered, so that each kind's rows are loaded in one batch.
         members = [_NODES.members[row["kind"].value] for row in page]
@@ -91,7 +93,7 @@ class SearchQuery:
             if node is not None
         ]
         return SearchConnection(
-            count_all=partial(_count, text, wanted),
+            count_all=partial(_count, engine, text, wanted),
             edges=edges,
             page_info=PageInfo(
                 has_next_page=more,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from tribe_service.data_access.discovery import SIMILAR
+from tribe_service.data_access.discovery.lists import SIMILAR
 from tribe_service.data_access.relations import Relation
 from tribe_service.data_access.shapes import COLLABORATOR, PROJECT
 from tribe_service.graphql.declarations import row_type

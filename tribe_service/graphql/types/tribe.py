@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from tribe_service.data_access.discovery import CANDIDATE
+from tribe_service.data_access.discovery.lists import CANDIDATE
 from tribe_service.data_access.relations import Relation
 from tribe_service.data_access.shapes import OPEN_ROLE, TRIBE, TRIBE_MEMBER
 from tribe_service.graphql.declarations import row_type

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 
 from tribe_service.data_access import pages
-from tribe_service.data_access.discovery import SIMILAR
+from tribe_service.data_access.discovery.lists import SIMILAR
 from tribe_service.data_access.relations import Relation
 from tribe_service.data_access.shapes import USER
 from tribe_service.graphql.declarations import row_type
