@@ -19,8 +19,8 @@ import pytest
 
 from tests.factories import add_builders_with_everything, remove_builders
 from tests.graphql_client import graphql_data
-from tribe_service.engine import count_statements
 from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY
+from tribe_service.statement_counting import count_statements
 
 EXTRA = 60
 

@@ -15,10 +15,10 @@ from benchmarks.scenarios import PAGE_SIZE, SCENARIO_QUERIES
 from tests.graphql_client import graphql, graphql_data
 from tribe_service.app import create_app
 from tribe_service.config import load_settings
-from tribe_service.engine import count_statements
 from tribe_service.graphql.cost import operation_cost
 from tribe_service.graphql.document_limits import document_limit_rules
 from tribe_service.graphql.schema import build_schema
+from tribe_service.statement_counting import count_statements
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

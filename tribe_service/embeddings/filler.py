@@ -20,8 +20,9 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
+from tribe_service.database_errors import is_database_unavailable
 from tribe_service.embeddings import Embedder, store
-from tribe_service.engine import TribeEngine, is_database_unavailable
+from tribe_service.engine import TribeEngine
 
 DEFAULT_BATCH_SIZE = 200
 # In the app: small batches keep each stretch of embedding CPU in the event loop short.
