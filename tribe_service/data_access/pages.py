@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tribe_service.data_access.discovery import HOLDING_ALL_SKILLS_SQL, skill_terms
+from tribe_service.data_access.discovery.skills import HOLDING_ALL_SKILLS_SQL, skill_terms
 from tribe_service.data_access.shapes import FEED_EVENT, PROJECT, SKILL, TRIBE, USER, RowShape
 
 ROOT_ALIAS = "t"
