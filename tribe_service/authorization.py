@@ -67,39 +67,39 @@ class Refusal(StrEnum):
 
 @dataclass(frozen=True)
 class Rule:
-    """Who may perform an action on what (``target`` names the row the id points at)."""
+    """Who may perform an action, on what (``target``: the row the input's id names)."""
 
     who: Who
     target: str
 
 
 RULES: dict[Action, Rule] = {
-    Action.UPDATE_PROFILE: Rule(Who.SELF, "the viewer"),
-    Action.SET_SKILLS: Rule(Who.SELF, "the viewer"),
-    Action.COMPLETE_ONBOARDING: Rule(Who.SELF, "the viewer"),
-    Action.CREATE_PROJECT: Rule(Who.SIGNED_IN, "a new project, owned by the viewer"),
-    Action.UPDATE_PROJECT: Rule(Who.PROJECT_OWNER, "the project"),
-    Action.ARCHIVE_PROJECT: Rule(Who.PROJECT_OWNER, "the project"),
-    Action.INVITE_COLLABORATOR: Rule(Who.PROJECT_OWNER, "the project"),
-    Action.RESPOND_TO_COLLABORATION: Rule(Who.INVITEE, "the pending invitation"),
-    Action.REMOVE_COLLABORATOR: Rule(Who.PROJECT_OWNER, "the project"),
-    Action.LEAVE_PROJECT: Rule(Who.COLLABORATOR, "the project"),
-    Action.CREATE_TRIBE: Rule(Who.SIGNED_IN, "a new tribe, owned by the viewer"),
-    Action.UPDATE_TRIBE: Rule(Who.TRIBE_OWNER, "the tribe"),
-    Action.REQUEST_TO_JOIN_TRIBE: Rule(Who.SIGNED_IN, "an open tribe the viewer is not in"),
-    Action.RESPOND_TO_JOIN_REQUEST: Rule(Who.TRIBE_OWNER, "the tribe"),
-    Action.LEAVE_TRIBE: Rule(Who.TRIBE_MEMBER, "the tribe"),
-    Action.REMOVE_MEMBER: Rule(Who.TRIBE_OWNER, "the tribe"),
-    Action.ADD_OPEN_ROLE: Rule(Who.TRIBE_OWNER, "the tribe"),
-    Action.UPDATE_OPEN_ROLE: Rule(Who.TRIBE_OWNER, "the open role's tribe"),
-    Action.FILL_OPEN_ROLE: Rule(Who.TRIBE_OWNER, "the open role's tribe"),
-    Action.CLOSE_OPEN_ROLE: Rule(Who.TRIBE_OWNER, "the open role's tribe"),
+    Action.UPDATE_PROFILE: Rule(Who.SELF, "builder"),
+    Action.SET_SKILLS: Rule(Who.SELF, "builder"),
+    Action.COMPLETE_ONBOARDING: Rule(Who.SELF, "builder"),
+    Action.CREATE_PROJECT: Rule(Who.SIGNED_IN, "project"),
+    Action.UPDATE_PROJECT: Rule(Who.PROJECT_OWNER, "project"),
+    Action.ARCHIVE_PROJECT: Rule(Who.PROJECT_OWNER, "project"),
+    Action.INVITE_COLLABORATOR: Rule(Who.PROJECT_OWNER, "project"),
+    Action.RESPOND_TO_COLLABORATION: Rule(Who.INVITEE, "invitation"),
+    Action.REMOVE_COLLABORATOR: Rule(Who.PROJECT_OWNER, "project"),
+    Action.LEAVE_PROJECT: Rule(Who.COLLABORATOR, "project"),
+    Action.CREATE_TRIBE: Rule(Who.SIGNED_IN, "tribe"),
+    Action.UPDATE_TRIBE: Rule(Who.TRIBE_OWNER, "tribe"),
+    Action.REQUEST_TO_JOIN_TRIBE: Rule(Who.SIGNED_IN, "tribe"),
+    Action.RESPOND_TO_JOIN_REQUEST: Rule(Who.TRIBE_OWNER, "tribe"),
+    Action.LEAVE_TRIBE: Rule(Who.TRIBE_MEMBER, "tribe"),
+    Action.REMOVE_MEMBER: Rule(Who.TRIBE_OWNER, "tribe"),
+    Action.ADD_OPEN_ROLE: Rule(Who.TRIBE_OWNER, "tribe"),
+    Action.UPDATE_OPEN_ROLE: Rule(Who.TRIBE_OWNER, "open role"),
+    Action.FILL_OPEN_ROLE: Rule(Who.TRIBE_OWNER, "open role"),
+    Action.CLOSE_OPEN_ROLE: Rule(Who.TRIBE_OWNER, "open role"),
 }
 """Every action's rule; signed-out requests may perform none of them."""
 
 
 def markdown_table() -> str:
     """The table as README shows it."""
-    lines = ["| mutation | who may | on |", "|---|---|---|"]
+    lines = ["| mutation | who may | target |", "|---|---|---|"]
     lines += [f"| `{action}` | {rule.who} | {rule.target} |" for action, rule in RULES.items()]
     return "\n".join(lines)

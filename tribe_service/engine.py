@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -43,6 +44,9 @@ from tribe_service.statement_counting import record_statement
 POOL_CLOSE_TIMEOUT_SECONDS = 10.0
 
 logger = logging.getLogger(__name__)
+
+# One statement at a time on a transaction's connection (asyncpg refuses two at once).
+_TRANSACTION_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("reading", default=False)
 
@@ -206,8 +210,27 @@ class TribeEngine(PostgresEngine):
                 return [list(await connection.fetch(sql, *args)) for sql, args in statements]
 
     @contextlib.asynccontextmanager
+    async def transaction_connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """The open transaction's connection, one statement at a time (a mutation's writes
+        run on it, and the reads of its payload, whose sibling fields run concurrently)."""
+        transaction = self.current_transaction.get()
+        if transaction is None:
+            raise RuntimeError("writes run inside engine.transaction()")
+        connection = transaction.connection
+        # A pooled connection is a proxy made per borrowing: the lock goes with the connection.
+        raw = getattr(connection, "_con", None) or connection
+        lock = _TRANSACTION_LOCKS.setdefault(raw, asyncio.Lock())
+        async with lock:
+            yield connection
+
+    @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
-        """One pooled connection (a new one if the pool is not open)."""
+        """The open transaction's connection, else one pooled (a new one if the pool is not
+        open): inside ``engine.transaction()`` raw SQL sees what the transaction wrote."""
+        if self.current_transaction.get() is not None:
+            async with self.transaction_connection() as connection:
+                yield connection
+            return
         if self.pool is None:
             raw = await self.get_new_connection()
             try:

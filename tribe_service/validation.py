@@ -14,13 +14,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
 from piccolo.columns import Column, Varchar
 
-from tribe_service.tables import Project, Tribe, TribeOpenRole, User
+from tribe_service.tables import Project, ProjectCollaborator, Tribe, TribeOpenRole, User, UserSkill
+
+
+class ProblemCode(StrEnum):
+    """What is wrong with a value (the ``code`` of a ``userErrors`` entry)."""
+
+    REQUIRED = "REQUIRED"
+    BLANK = "BLANK"
+    TOO_LONG = "TOO_LONG"
+    INVALID_TEXT = "INVALID_TEXT"
+    INVALID_URL = "INVALID_URL"
+    INVALID_LINKS = "INVALID_LINKS"
+    INVALID_ITEM = "INVALID_ITEM"
+    DUPLICATE = "DUPLICATE"
+    TOO_MANY = "TOO_MANY"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+
 
 MAX_MEMBERS_RANGE = (2, 50)
 MAX_LIST_ITEMS = 20  # skills of a builder, a stack, skills a role needs
@@ -33,7 +50,7 @@ class Problem:
     """One thing wrong with one column's value: a code a client can branch on, and words."""
 
     column: str
-    code: str
+    code: ProblemCode
     message: str
 
 
@@ -61,14 +78,16 @@ class Text(Check):
         """Blank where required, too long, or holding NUL (PostgreSQL refuses it)."""
         if value is None:
             if self.required:
-                yield Problem(column, "REQUIRED", f"{column} is required.")
+                yield Problem(column, ProblemCode.REQUIRED, f"{column} is required.")
             return
         if self.required and not value.strip():
-            yield Problem(column, "BLANK", f"{column} cannot be blank.")
+            yield Problem(column, ProblemCode.BLANK, f"{column} cannot be blank.")
         if self.max_length is not None and len(value) > self.max_length:
-            yield Problem(column, "TOO_LONG", f"{column} is at most {self.max_length} characters.")
+            yield Problem(
+                column, ProblemCode.TOO_LONG, f"{column} is at most {self.max_length} characters."
+            )
         if "\x00" in value:
-            yield Problem(column, "INVALID_TEXT", f"{column} cannot contain NUL.")
+            yield Problem(column, ProblemCode.INVALID_TEXT, f"{column} cannot contain NUL.")
 
 
 @dataclass(frozen=True)
@@ -83,7 +102,7 @@ class Url(Check):
             return
         yield from Text(self.source).problems(column, value)
         if not is_web_url(value):
-            yield Problem(column, "INVALID_URL", f"{column} must be an http(s) URL.")
+            yield Problem(column, ProblemCode.INVALID_URL, f"{column} must be an http(s) URL.")
 
 
 @dataclass(frozen=True)
@@ -92,13 +111,20 @@ class Links(Check):
 
     def problems(self, column: str, value: Any) -> Iterator[Problem]:
         """Any link that is not an http(s) URL, named by its key."""
+        if value is None:
+            yield Problem(column, ProblemCode.REQUIRED, f"{column} cannot be null: send {{}}.")
+            return
         links = json_value(value) or {}
         if not isinstance(links, dict):
-            yield Problem(column, "INVALID_LINKS", f"{column} must be an object of links.")
+            yield Problem(
+                column, ProblemCode.INVALID_LINKS, f"{column} must be an object of links."
+            )
             return
         for key, link in links.items():
             if link is not None and not (isinstance(link, str) and is_web_url(link)):
-                yield Problem(f"{column}.{key}", "INVALID_URL", f"{key} must be an http(s) URL.")
+                yield Problem(
+                    f"{column}.{key}", ProblemCode.INVALID_URL, f"{key} must be an http(s) URL."
+                )
 
 
 @dataclass(frozen=True)
@@ -107,20 +133,35 @@ class Items(Check):
 
     def problems(self, column: str, value: Any) -> Iterator[Problem]:
         """Too many, a blank or too long item, or the same item twice (in any case)."""
+        if value is None:
+            yield Problem(column, ProblemCode.REQUIRED, f"{column} cannot be null: send [].")
+            return
         items = json_value(value) or []
         if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-            yield Problem(column, "INVALID_ITEM", f"{column} must be a list of names.")
+            yield Problem(column, ProblemCode.INVALID_ITEM, f"{column} must be a list of names.")
             return
         if len(items) > MAX_LIST_ITEMS:
-            yield Problem(column, "TOO_MANY", f"{column} holds at most {MAX_LIST_ITEMS} items.")
+            yield Problem(
+                column, ProblemCode.TOO_MANY, f"{column} holds at most {MAX_LIST_ITEMS} items."
+            )
         if any(not item.strip() or len(item) > MAX_LIST_ITEM_LENGTH for item in items):
             yield Problem(
                 column,
-                "INVALID_ITEM",
+                ProblemCode.INVALID_ITEM,
                 f"every item of {column} is 1 to {MAX_LIST_ITEM_LENGTH} characters.",
             )
         if len({item.strip().casefold() for item in items}) < len(items):
-            yield Problem(column, "DUPLICATE", f"{column} lists an item twice.")
+            yield Problem(column, ProblemCode.DUPLICATE, f"{column} lists an item twice.")
+
+
+@dataclass(frozen=True)
+class Present(Check):
+    """Any value but null (an enum column that cannot be empty)."""
+
+    def problems(self, column: str, value: Any) -> Iterator[Problem]:
+        """Null."""
+        if value is None:
+            yield Problem(column, ProblemCode.REQUIRED, f"{column} cannot be null.")
 
 
 @dataclass(frozen=True)
@@ -132,8 +173,12 @@ class Between(Check):
 
     def problems(self, column: str, value: Any) -> Iterator[Problem]:
         """Outside the range."""
-        if value is not None and not self.low <= value <= self.high:
-            yield Problem(column, "OUT_OF_RANGE", f"{column} is {self.low} to {self.high}.")
+        if value is None:
+            yield Problem(column, ProblemCode.REQUIRED, f"{column} is required.")
+        elif not self.low <= value <= self.high:
+            yield Problem(
+                column, ProblemCode.OUT_OF_RANGE, f"{column} is {self.low} to {self.high}."
+            )
 
 
 def json_value(value: Any) -> Any:
@@ -159,6 +204,7 @@ def is_web_url(value: str) -> bool:
 CHECKS: dict[str, dict[str, Check]] = {
     User._meta.tablename: {
         "display_name": Text(User.display_name, required=True),
+        "availability_status": Present(),
         "headline": Text(User.headline),
         "bio": Text(User.bio),
         "timezone": Text(User.timezone),
@@ -167,6 +213,8 @@ CHECKS: dict[str, dict[str, Check]] = {
     },
     Project._meta.tablename: {
         "title": Text(Project.title, required=True),
+        "status": Present(),
+        "impact_metrics": Present(),
         "description": Text(Project.description),
         "role": Text(Project.role),
         "thumbnail_url": Url(Project.thumbnail_url),
@@ -176,9 +224,12 @@ CHECKS: dict[str, dict[str, Check]] = {
     },
     Tribe._meta.tablename: {
         "name": Text(Tribe.name, required=True),
+        "status": Present(),
         "mission": Text(Tribe.mission),
         "max_members": Between(*MAX_MEMBERS_RANGE),
     },
+    UserSkill._meta.tablename: {"skills": Items()},
+    ProjectCollaborator._meta.tablename: {"role": Text(ProjectCollaborator.role)},
     TribeOpenRole._meta.tablename: {
         "title": Text(TribeOpenRole.title, required=True),
         "skills_needed": Items(),

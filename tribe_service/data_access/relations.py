@@ -44,6 +44,8 @@ class Relation(StrEnum):
     """Every relation the API follows. Loads of one relation at one level share a batch."""
 
     QUERY_PROJECT = "query.project"
+    WRITTEN_ROW = "mutation.written_row"  # the row a mutation wrote, read for its payload
+    PAYLOAD_VIEWER = "mutation.viewer"
     QUERY_TRIBE = "query.tribe"
     PROJECT_OWNER = "project.owner"
     COLLABORATOR_USER = "collaborator.user"

@@ -31,6 +31,8 @@ from tribe_service.graphql.cost import CostLimit
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE
 from tribe_service.graphql.document_limits import ExpansionLimit, document_limit_rules
 from tribe_service.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_unexpected
+from tribe_service.graphql.mutations.fields import Mutation
+from tribe_service.graphql.mutations.transaction import WriteInOneTransaction
 from tribe_service.graphql.operation_choice import OneOperationOrName
 from tribe_service.graphql.queries.feed import FeedQuery
 from tribe_service.graphql.queries.health import HealthQuery
@@ -88,6 +90,7 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
         ),
         OneOperationOrName,  # after the cost limit: its refusal is the one that stands
         ReadFromReplicas,
+        WriteInOneTransaction,
     ]
     if settings.is_production:
         extensions += [DisableIntrospection, MaskUnexpectedErrors]
@@ -117,6 +120,7 @@ def build_schema(settings: Settings, *, compiled: bool = True) -> strawberry.Sch
     """
     return TribeSchema(
         query=Query,
+        mutation=Mutation,
         extensions=build_extensions(settings),
         config=StrawberryConfig(
             disable_field_suggestions=settings.is_production, scalar_map={datetime: DATE_TIME}

@@ -212,7 +212,9 @@ async def respond_to_join_request(
 
 
 async def leave_tribe(connection: asyncpg.Connection, viewer: str, tribe_id: str) -> Written:
-    """An active member leaves; the owner cannot (a tribe always has its owner: ``CONFLICT``)."""
+    """An active member leaves; the owner cannot (a tribe always has its owner: ``CONFLICT``).
+
+    The id is the tribe's."""
     p = Parameters()
     ident, me = p(tribe_id), p(viewer)
     refusals = (
@@ -224,7 +226,8 @@ async def leave_tribe(connection: asyncpg.Connection, viewer: str, tribe_id: str
         f"WITH {_tribe(ident)},"
         f" changed AS (UPDATE tribe_members SET status = '{MemberStatus.LEFT.value}'"
         f" WHERE tribe_id = {ident} AND user_id = {me} AND status = '{ACTIVE}'"
-        f" AND role <> '{OWNER}' RETURNING id)" + report("changed", *refusals)
+        f" AND role <> '{OWNER}' RETURNING tribe_id)"
+        + report("changed", *refusals, id_column="tribe_id")
     )
     return written(await connection.fetchrow(sql, *p.values))
 
