@@ -201,3 +201,21 @@ async def test_an_edit_from_an_old_version_is_stale(run):
     assert second["updateProject"]["userErrors"] == [
         {"field": ["input", "expectedUpdatedAt"], "code": "STALE"}
     ]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        'mutation { a: createProject(input: {title: "A"}) { userErrors { code } }'
+        ' b: createProject(input: {title: "B"}) { userErrors { code } } }',
+        "mutation { completeOnboarding { userErrors { code } } ...More }"
+        ' fragment More on Mutation { createProject(input: {title: "B"}) { userErrors { code } } }',
+    ],
+    ids=["aliases", "fragment"],
+)
+async def test_an_operation_runs_one_mutation(run, document):
+    data, errors = await run(document, None, "mayachen")
+    assert data is None
+    assert [code for _, code in errors] == ["TOO_MANY_MUTATIONS"]
+    found, _ = await run("{ projects(first: 100) { nodes { title } } }")
+    assert not {"A", "B"} & {node["title"] for node in found["projects"]["nodes"]}

@@ -32,6 +32,7 @@ from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE
 from tribe_service.graphql.document_limits import ExpansionLimit, document_limit_rules
 from tribe_service.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_unexpected
 from tribe_service.graphql.mutations.fields import Mutation
+from tribe_service.graphql.mutations.one_write import OneMutationField
 from tribe_service.graphql.mutations.transaction import WriteInOneTransaction
 from tribe_service.graphql.operation_choice import OneOperationOrName
 from tribe_service.graphql.queries.feed import FeedQuery
@@ -78,7 +79,7 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
     """
     limit_rules = document_limit_rules(settings.max_query_depth, settings.max_query_aliases)
     extensions: list[ExtensionFactory] = [
-        partial(AddValidationRules, list(limit_rules)),
+        partial(AddValidationRules, [*limit_rules, OneMutationField]),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
         ExpansionLimit,  # after parsing, before validation
