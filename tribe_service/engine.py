@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 _TRANSACTION_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("reading", default=False)
+# Inside reading(after_lsn=...): the WAL position a replica must have replayed.
+_after_lsn: contextvars.ContextVar[int | None] = contextvars.ContextVar("after_lsn", default=None)
 
 
 class TribeEngine(PostgresEngine):
@@ -88,13 +90,18 @@ class TribeEngine(PostgresEngine):
         )
 
     @contextlib.contextmanager
-    def reading(self) -> Iterator[None]:
-        """Send the statements of this block (and its child tasks) to the read replicas."""
-        token = _reading.set(True)
+    def reading(self, after_lsn: int | None = None) -> Iterator[None]:
+        """Send the statements of this block (and its child tasks) to the read replicas.
+
+        ``after_lsn``: only to a replica that has replayed the primary's WAL that far
+        (a builder reading after their own write), else to the primary.
+        """
+        token, after = _reading.set(True), _after_lsn.set(after_lsn)
         try:
             yield
         finally:
             _reading.reset(token)
+            _after_lsn.reset(after)
 
     def replica_statuses(self) -> dict[str, ReplicaStatus]:
         """Each replica's last known health, by node name (empty without replicas)."""
@@ -257,7 +264,7 @@ class TribeEngine(PostgresEngine):
     def _replica_for_this_statement(self) -> str | None:
         if not self.extra_nodes or not _reading.get() or self.current_transaction.get():
             return None
-        return self.replica_monitor.pick()
+        return self.replica_monitor.pick(_after_lsn.get())
 
     def _replicas(self) -> list[TribeEngine]:
         return [node for node in self.extra_nodes.values() if isinstance(node, TribeEngine)]

@@ -39,8 +39,15 @@ SELECT pg_is_in_recovery() AS in_recovery,
             ELSE (extract(epoch FROM now() - coalesce(
                 pg_last_xact_replay_timestamp(), pg_postmaster_start_time()
             )) * 1000)::float8
-       END AS lag_ms
+       END AS lag_ms,
+       pg_last_wal_replay_lsn()::text AS replay_lsn
 """
+
+
+def lsn_number(lsn: str) -> int:
+    """A WAL position as PostgreSQL prints it (``16/B374D848``) as a comparable number."""
+    high, low = lsn.split("/")
+    return (int(high, 16) << 32) + int(low, 16)
 
 
 class ReplicaState(enum.StrEnum):
@@ -59,6 +66,7 @@ class ReplicaStatus:
 
     state: ReplicaState
     lag_ms: float | None = None
+    replay_lsn: int | None = None  # how far it has replayed the primary's WAL (see lsn_number)
 
     @property
     def serves_reads(self) -> bool:
@@ -98,9 +106,18 @@ class ReplicaMonitor:
         """Every replica's last known status, in configuration order."""
         return dict(self._statuses)
 
-    def pick(self) -> str | None:
-        """A replica for the next read, taking turns among the healthy; None: use the primary."""
-        healthy = [name for name in self.names if self._statuses[name].serves_reads]
+    def pick(self, after_lsn: int | None = None) -> str | None:
+        """A replica for the next read, taking turns among the healthy; None: use the primary.
+
+        ``after_lsn``: only a replica known to have replayed the WAL up to there (a
+        builder's own last write) will do.
+        """
+        healthy = [
+            name
+            for name in self.names
+            if self._statuses[name].serves_reads
+            and (after_lsn is None or (self._statuses[name].replay_lsn or -1) >= after_lsn)
+        ]
         if not healthy:
             return None
         return healthy[next(self._turn) % len(healthy)]
@@ -145,7 +162,8 @@ class ReplicaMonitor:
         elif row["lag_ms"] > self.max_lag_ms:
             self._set(name, ReplicaStatus(ReplicaState.LAGGING, row["lag_ms"]))
         else:
-            self._set(name, ReplicaStatus(ReplicaState.OK, row["lag_ms"]))
+            replayed = lsn_number(row["replay_lsn"]) if row["replay_lsn"] else None
+            self._set(name, ReplicaStatus(ReplicaState.OK, row["lag_ms"], replayed))
 
     async def _measure(self, name: str) -> asyncpg.Record:
         connection = self._connections.get(name)
