@@ -12,7 +12,7 @@ and the embeddings of builders and projects (the built-in hashing embedder's). T
 * :mod:`.command` is the Piccolo command.
 """
 
-from tribe_service.scale.generator import DEFAULT_SEED, ScaleCounts, ScaleError
+from tribe_service.scale.dataset import DEFAULT_SEED, ScaleCounts, ScaleError
 from tribe_service.scale.loader import ScaleReport, fill_database
 
 __all__ = ["DEFAULT_SEED", "ScaleCounts", "ScaleError", "ScaleReport", "fill_database"]

@@ -18,201 +18,54 @@ vectors ``piccolo tribe_service embed`` would compute for them.
 
 from __future__ import annotations
 
-import itertools
-import re
-import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from random import Random
 
-import msgspec
-
 from tribe_service.embeddings import BuilderProfile, ProjectProfile
-from tribe_service.embeddings.hashing import builder_vector, project_vector
 from tribe_service.enums import (
-    AvailabilityStatus,
     CollaboratorStatus,
     EventType,
     MemberRole,
     MemberStatus,
     ProjectStatus,
     SkillCategory,
-    TribeStatus,
     UserRole,
 )
 from tribe_service.scale import vocabulary as words
+from tribe_service.scale.dataset import SCALE_EMAIL_DOMAIN, ScaleCounts, ScaleDataSet
 from tribe_service.scale.records import (
     FEED_EVENTS,
     PROJECT_COLLABORATORS,
-    PROJECTS,
-    SKILLS,
     TRIBE_MEMBERS,
     TRIBE_OPEN_ROLES,
     TRIBES,
     USER_SKILLS,
-    USERS,
-    CopyLayout,
     Record,
+    to_json,
 )
-
-DEFAULT_SEED = 42
-SCALE_EMAIL_DOMAIN = "scale.example.com"
-SPAN_MS = 365 * 86_400_000  # the data set covers the year before `until`
-DAY_MS = 86_400_000
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class ScaleError(ValueError):
-    """The requested data set cannot be generated (or loaded) as asked."""
-
-
-@dataclass(frozen=True, slots=True)
-class ScaleCounts:
-    """How many rows of each kind to add."""
-
-    users: int = 10_000
-    projects: int = 20_000
-    tribes: int = 2_000
-    events: int = 100_000
-
-    def validate(self) -> None:
-        """Refuse counts the relationships cannot satisfy."""
-        for name in ("users", "projects", "tribes", "events"):
-            if getattr(self, name) < 0:
-                raise ScaleError(f"--{name} must not be negative")
-        if self.users == 0 and (self.projects or self.tribes or self.events):
-            raise ScaleError("projects, tribes and events need at least one user (--users)")
-        if self.tribes and self.users < 2:
-            raise ScaleError("tribes need at least two users (--users >= 2)")
-
-
-# --- small helpers -------------------------------------------------------------------
-
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_CROCKFORD_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
-_PAIR_SHIFTS = tuple(range(120, -1, -10))
-
-
-def ulid_string(milliseconds: int, randomness: int) -> str:
-    """The ULID with time part ``milliseconds`` and 80-bit random part ``randomness``.
-
-    Same text as ``str(ulid.ULID.from_bytes(...))``, about three times faster.
-    """
-    value = (milliseconds << 80) | randomness
-    return "".join([_CROCKFORD_PAIRS[(value >> shift) & 1023] for shift in _PAIR_SHIFTS])
-
-
-def to_datetime(milliseconds: int) -> datetime:
-    """A timezone-aware datetime from milliseconds since the epoch (exact)."""
-    return EPOCH + timedelta(milliseconds=milliseconds)
-
-
-def to_milliseconds(moment: datetime) -> int:
-    """Milliseconds since the epoch of an aware datetime (truncated)."""
-    return (moment - EPOCH) // timedelta(milliseconds=1)
-
-
-def slugify(text: str) -> str:
-    """``"Next.js"`` -> ``"next-js"``, ``"Müller"`` -> ``"muller"``."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
-def skill_slug(name: str) -> str:
-    """A skill's slug, by the seed taxonomy's rule: ``"Next.js"`` -> ``"nextjs"``."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower().replace(".", "")).strip("-")
-
-
-def stream(seed: int, name: str) -> Random:
-    """The random stream ``name`` of ``seed`` (str seeds hash with SHA-512: stable)."""
-    return Random(f"tribe-scale:{seed}:{name}")
-
-
-class IdMaker:
-    """Deterministic, time-ordered ULIDs from one random stream."""
-
-    def __init__(self, rng: Random) -> None:
-        self._bits = rng.getrandbits
-
-    def at(self, milliseconds: int) -> str:
-        """A ULID whose time part is ``milliseconds``."""
-        return ulid_string(milliseconds, self._bits(80))
-
-
-class Weighted[T]:
-    """A weighted choice among fixed options."""
-
-    def __init__(self, weights: Mapping[T, int]) -> None:
-        self.options = list(weights)
-        self.cumulative = list(itertools.accumulate(weights.values()))
-
-    def pick(self, rng: Random) -> T:
-        """One option, drawn from ``rng``."""
-        return rng.choices(self.options, cum_weights=self.cumulative)[0]
-
-
-def to_json(value: object) -> str:
-    """JSON text for a ``jsonb`` column (asyncpg's codec takes text)."""
-    return msgspec.json.encode(value).decode()
-
-
-ROLES = Weighted(words.ROLE_WEIGHTS)
-AVAILABILITY = Weighted(
-    {
-        AvailabilityStatus.OPEN_TO_TRIBE: 35,
-        AvailabilityStatus.AVAILABLE_FOR_PROJECTS: 30,
-        AvailabilityStatus.JUST_BROWSING: 35,
-    }
+from tribe_service.scale.skills import skill_catalogue
+from tribe_service.scale.slugs import slugify
+from tribe_service.scale.streams import (
+    DAY_MS,
+    SPAN_MS,
+    IdMaker,
+    moment_between,
+    stream,
+    to_datetime,
+    to_milliseconds,
 )
-PROJECT_STATUS = Weighted(
-    {ProjectStatus.SHIPPED: 35, ProjectStatus.IN_PROGRESS: 50, ProjectStatus.ARCHIVED: 15}
+from tribe_service.scale.weights import (
+    AVAILABILITY,
+    COLLABORATOR_COUNT,
+    COLLABORATOR_STATUS,
+    MEMBER_STATUS,
+    OPEN_ROLE_COUNT,
+    PROJECT_STATUS,
+    ROLES,
+    TRIBE_STATUS,
 )
-COLLABORATOR_COUNT = Weighted({0: 25, 1: 30, 2: 25, 3: 20})
-COLLABORATOR_STATUS = Weighted(
-    {
-        CollaboratorStatus.CONFIRMED: 70,
-        CollaboratorStatus.PENDING: 20,
-        CollaboratorStatus.DECLINED: 10,
-    }
-)
-TRIBE_STATUS = Weighted({TribeStatus.OPEN: 55, TribeStatus.ACTIVE: 35, TribeStatus.ALUMNI: 10})
-MEMBER_STATUS = Weighted(
-    {
-        MemberStatus.ACTIVE: 70,
-        MemberStatus.PENDING: 15,
-        MemberStatus.REJECTED: 5,
-        MemberStatus.LEFT: 6,
-        MemberStatus.REMOVED: 4,
-    }
-)
-OPEN_ROLE_COUNT = Weighted({0: 30, 1: 35, 2: 25, 3: 10})
-
-
-def _after(rng: Random, start: int, end: int, share: float = 1.0) -> int:
-    """A moment in ``[start, start + share * (end - start)]``."""
-    return start + int(rng.random() * share * max(end - start, 0))
-
-
-# --- the data set --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SkillSpec:
-    """A skill of the catalogue (inserted if the database lacks it)."""
-
-    name: str
-    slug: str
-    category: SkillCategory
-
-
-def skill_catalogue() -> list[SkillSpec]:
-    """Every skill the scale data uses, in a stable order."""
-    return [
-        SkillSpec(name=name, slug=skill_slug(name), category=category)
-        for category, names in words.SKILLS.items()
-        for name in names
-    ]
 
 
 @dataclass(slots=True)
@@ -244,56 +97,6 @@ class _Event:
     target_type: str
     target_id: str
     metadata: Mapping[str, object]
-
-
-Values = dict[str, object]  # a row's values by column name, before its embedding
-
-
-@dataclass(slots=True)
-class ScaleDataSet:
-    """The rows of one scale load; built by :func:`generate`.
-
-    Records are built by column name (:mod:`.records`). Embeddings are rendered
-    lazily by :meth:`users` and :meth:`projects` (each call renders them anew,
-    identically), everything else is kept in memory.
-    """
-
-    seed: int
-    counts: ScaleCounts
-    until: datetime
-    user_rows: list[Values] = field(default_factory=list)
-    user_profiles: list[BuilderProfile] = field(default_factory=list)
-    user_skills: list[Record] = field(default_factory=list)
-    project_rows: list[Values] = field(default_factory=list)
-    project_profiles: list[ProjectProfile] = field(default_factory=list)
-    project_collaborators: list[Record] = field(default_factory=list)
-    tribes: list[Record] = field(default_factory=list)
-    tribe_members: list[Record] = field(default_factory=list)
-    tribe_open_roles: list[Record] = field(default_factory=list)
-    feed_events: list[Record] = field(default_factory=list)
-
-    def users(self) -> Iterator[Record]:
-        """``users`` records with their embeddings."""
-        for row, profile in zip(self.user_rows, self.user_profiles, strict=True):
-            yield USERS.record(**row, embedding=builder_vector(profile))
-
-    def projects(self) -> Iterator[Record]:
-        """``projects`` records with their embeddings."""
-        for row, profile in zip(self.project_rows, self.project_profiles, strict=True):
-            yield PROJECTS.record(**row, embedding=project_vector(profile))
-
-    def copies(self) -> list[tuple[CopyLayout, Iterable[Record], int]]:
-        """Each table's layout, records and their number, in an order that satisfies references."""
-        return [
-            (USERS, self.users(), len(self.user_rows)),
-            (USER_SKILLS, self.user_skills, len(self.user_skills)),
-            (PROJECTS, self.projects(), len(self.project_rows)),
-            (PROJECT_COLLABORATORS, self.project_collaborators, len(self.project_collaborators)),
-            (TRIBES, self.tribes, len(self.tribes)),
-            (TRIBE_MEMBERS, self.tribe_members, len(self.tribe_members)),
-            (TRIBE_OPEN_ROLES, self.tribe_open_roles, len(self.tribe_open_roles)),
-            (FEED_EVENTS, self.feed_events, len(self.feed_events)),
-        ]
 
 
 class _Builder:
@@ -357,7 +160,7 @@ class _Builder:
             username = f"{slugify(first)}.{slugify(last)}{index + 1}"
             # Sign-ups grow over the year: more recent moments are likelier.
             created = self.until_ms - int(SPAN_MS * rng.random() ** 1.5)
-            updated = _after(rng, created, self.until_ms)
+            updated = moment_between(rng, created, self.until_ms)
             user_id = ids.at(created)
             skills = self._pick_skills(rng, role)
             title = rng.choice(words.ROLE_TITLES[role])
@@ -430,7 +233,7 @@ class _Builder:
         for _ in range(self.counts.projects):
             owner_index = rng.randrange(len(self.users))
             owner = self.users[owner_index]
-            created = _after(rng, owner.created, self.until_ms)
+            created = moment_between(rng, owner.created, self.until_ms)
             title = " ".join(
                 (
                     rng.choice(words.PROJECT_PREFIXES),
@@ -446,7 +249,7 @@ class _Builder:
             if not tech:
                 tech.append(rng.choice(self.tech_pool))
             status = PROJECT_STATUS.pick(rng)
-            shipped = _after(rng, created, self.until_ms, 0.6)
+            shipped = moment_between(rng, created, self.until_ms, 0.6)
             project_id = ids.at(created)
             slug = slugify(title)
             repository = None
@@ -478,7 +281,9 @@ class _Builder:
                 else None
             )
             updated = (
-                shipped if status is ProjectStatus.SHIPPED else _after(rng, created, self.until_ms)
+                shipped
+                if status is ProjectStatus.SHIPPED
+                else moment_between(rng, created, self.until_ms)
             )
             data.project_rows.append(
                 {
@@ -520,7 +325,7 @@ class _Builder:
         owner = self.users[project.owner]
         for user_index in chosen:
             user = self.users[user_index]
-            invited = _after(rng, max(project.created, user.created), self.until_ms, 0.3)
+            invited = moment_between(rng, max(project.created, user.created), self.until_ms, 0.3)
             status = COLLABORATOR_STATUS.pick(rng)
             role = rng.choice(words.COLLABORATOR_ROLES)
             confirmed = None
@@ -564,7 +369,7 @@ class _Builder:
         for _ in range(self.counts.tribes):
             owner_index = rng.randrange(len(self.users))
             owner = self.users[owner_index]
-            created = _after(rng, owner.created, self.until_ms)
+            created = moment_between(rng, owner.created, self.until_ms)
             domain = rng.choice(words.TRIBE_DOMAINS)
             name = rng.choice(words.TRIBE_PATTERNS).format(domain=domain)
             mission = rng.choice(words.TRIBE_MISSIONS).format(domain_lower=domain.lower())
@@ -576,7 +381,7 @@ class _Builder:
                 TRIBES.record(
                     id=tribe_id,
                     created_at=to_datetime(created),
-                    updated_at=to_datetime(_after(rng, created, self.until_ms)),
+                    updated_at=to_datetime(moment_between(rng, created, self.until_ms)),
                     owner_id=owner.id,
                     name=name,
                     mission=mission,
@@ -603,7 +408,7 @@ class _Builder:
                     continue
                 members.append(candidate)
                 user = self.users[candidate]
-                requested = _after(rng, max(created, user.created), self.until_ms, 0.5)
+                requested = moment_between(rng, max(created, user.created), self.until_ms, 0.5)
                 member_status = MEMBER_STATUS.pick(rng)
                 joined = None
                 if member_status in (MemberStatus.ACTIVE, MemberStatus.LEFT, MemberStatus.REMOVED):
@@ -747,7 +552,7 @@ class _Builder:
                 assert project.shipped is not None
                 extra.append(
                     _Event(
-                        _after(rng, project.shipped, self.until_ms),
+                        moment_between(rng, project.shipped, self.until_ms),
                         EventType.PROJECT_SHIPPED,
                         self.users[project.owner].id,
                         "project",
@@ -759,7 +564,7 @@ class _Builder:
                 fact = rng.choice(natural)
                 extra.append(
                     _Event(
-                        _after(rng, fact.at, self.until_ms),
+                        moment_between(rng, fact.at, self.until_ms),
                         fact.event_type,
                         fact.actor_id,
                         fact.target_type,
@@ -768,18 +573,6 @@ class _Builder:
                     )
                 )
         return extra
-
-
-def skill_rows(seed: int, until: datetime) -> list[Record]:
-    """The ``skills`` records of the catalogue (ids deterministic, like every id here)."""
-    ids = IdMaker(stream(seed, "skills"))
-    start = to_milliseconds(until) - SPAN_MS
-    return [
-        SKILLS.record(
-            id=ids.at(start), name=skill.name, slug=skill.slug, category=skill.category.value
-        )
-        for skill in skill_catalogue()
-    ]
 
 
 def generate(
