@@ -24,6 +24,10 @@ from piccolo.engine import engine_finder
 
 from tribe_service.admin import MOUNT_PATH, AdminMount, build_admin
 from tribe_service.admin_login import LoginThrottle
+from tribe_service.auth.origin_check import SameOriginWrites
+from tribe_service.auth.routes import auth_router
+from tribe_service.auth.sessions import SessionManager
+from tribe_service.auth.signed_tokens import TokenSigner
 from tribe_service.config import Settings, settings_or_exit
 from tribe_service.embeddings import embedder_for
 from tribe_service.embeddings.filler import BackgroundFiller
@@ -70,8 +74,16 @@ def create_app(
     engine = engine or current_engine()
     store = rate_limit_store or MemoryStore()
     budget = PointsBudget(store, "graphql", settings.rate_limit_points_per_minute)
+    signer = TokenSigner(settings.session_secrets)
+    sessions = SessionManager(engine, settings, signer)
     graphql_app = BoundedBody(
-        TribeGraphQL(settings, engine, budget, load_trusted_documents(settings)),
+        TribeGraphQL(
+            settings,
+            engine,
+            budget,
+            load_trusted_documents(settings),
+            sessions=sessions if settings.sessions_enabled else None,
+        ),
         settings.max_body_bytes,
     )
     login_throttle = LoginThrottle(
@@ -112,6 +124,7 @@ def create_app(
         return Response(body, status_code=status_code)
 
     handlers: list[ControllerRouterHandler] = [graphql, admin, healthz]
+    handlers.append(auth_router(settings, engine, sessions, signer))
     if not settings.is_production:  # GraphiQL is off there
         handlers.append(graphiql_assets_router())
     on_startup: list[Callable[[], Any]] = [engine.open_pool, tune_for_serving]
@@ -131,6 +144,8 @@ def create_app(
             # A forged Host would end up in the admin's redirects; /healthz answers any
             # (load balancers ask by address).
             partial(AllowedHosts, hosts=settings.hosts, exempt=("/healthz",)),  # type: ignore[list-item]
+            # Cookie-carrying writes only from the frontend's (or the API's own) origin.
+            partial(SameOriginWrites, allowed_origins=settings.allowed_origins),  # type: ignore[list-item]
         ],
         stores={RATE_LIMIT_STORE: store},
         # Litestar's /schema pages describe only /healthz; production serves none.

@@ -39,6 +39,7 @@ from tribe_service.graphql.queries.search import SearchQuery
 from tribe_service.graphql.queries.skills import SkillQuery
 from tribe_service.graphql.queries.tribes import TribeQuery
 from tribe_service.graphql.queries.users import UserQuery
+from tribe_service.graphql.queries.viewer import ViewerQuery
 from tribe_service.graphql.replica_reads import ReadFromReplicas
 from tribe_service.graphql.validation_cache import DocumentValidationCache
 
@@ -48,7 +49,16 @@ from tribe_service.graphql.validation_cache import DocumentValidationCache
 
 
 @strawberry.type
-class Query(HealthQuery, UserQuery, ProjectQuery, TribeQuery, FeedQuery, SkillQuery, SearchQuery):
+class Query(
+    HealthQuery,
+    UserQuery,
+    ProjectQuery,
+    TribeQuery,
+    FeedQuery,
+    SkillQuery,
+    SearchQuery,
+    ViewerQuery,
+):
     """The root query type: every read the API offers."""
 
 

@@ -13,7 +13,9 @@ document; :mod:`tribe_service.request_guard` bounds the body):
   work is cancelled and the client gets ``TIMEOUT``;
 * the response's media type follows the client's ``Accept``
   (:mod:`tribe_service.graphql.response_media`): ``application/graphql-response+json``
-  with the GraphQL-over-HTTP status codes, or ``application/json`` as before.
+  with the GraphQL-over-HTTP status codes, or ``application/json`` as before;
+* the session cookie names the viewer (:meth:`TribeGraphQL.get_context` is the
+  one place it reaches the context); a refused one is a 401 with its code.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.ides import GraphQL_IDE
 from strawberry.types import ExecutionResult
 
+from tribe_service.auth.cookies import ACCESS_COOKIE
+from tribe_service.auth.errors import AuthError
+from tribe_service.auth.sessions import SessionManager, Viewer
 from tribe_service.config import Settings
 from tribe_service.engine import TribeEngine
 from tribe_service.graphiql import graphiql_html
@@ -100,6 +105,7 @@ class TribeGraphQL(GraphQL[Context, None]):
         engine: TribeEngine,
         budget: PointsBudget,
         trusted: TrustedDocuments | None = None,
+        sessions: SessionManager | None = None,
     ) -> None:
         ide: GraphQL_IDE | None = None if settings.is_production else "graphiql"
         # Production without a manifest runs no query over GET: any web page could
@@ -111,6 +117,7 @@ class TribeGraphQL(GraphQL[Context, None]):
         self.engine = engine
         self.budget = budget
         self.trusted = trusted
+        self.sessions = sessions  # None: sign-in is off and session cookies are ignored
         self.proxies = parse_networks(settings.proxies)
 
     @property
@@ -152,14 +159,28 @@ class TribeGraphQL(GraphQL[Context, None]):
         return msgspec.json.encode(data)
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        """A new context (and so new DataLoaders) for every request."""
+        """A new context (and so new DataLoaders) for every request, with its viewer."""
+        viewer, refusal = await self._viewer(request)
         return Context(
             request=request,
             response=response,
             engine=self.engine,
             budget=self.budget,
             proxies=self.proxies,
+            current_user_id=viewer.user_id if viewer else None,
+            current_session_id=viewer.session_id if viewer else None,
+            authentication_error=refusal,
         )
+
+    async def _viewer(self, request: Any) -> tuple[Viewer | None, AuthError | None]:
+        """The builder the access cookie names, or why it is refused (no cookie: nobody)."""
+        token = request.cookies.get(ACCESS_COOKIE) if self.sessions else None
+        if not token or self.sessions is None:
+            return None, None
+        try:
+            return await self.sessions.authenticate(token), None
+        except AuthError as refusal:
+            return None, refusal
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """GraphiQL for a browser's plain GET; a GET by hash alone is an operation."""
@@ -189,8 +210,13 @@ class TribeGraphQL(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Refuse a client whose budget is spent, resolve trusted documents, bound the
-        text, then run within the deadline."""
+        """Refuse a refused session, a client whose budget is spent, resolve trusted
+        documents, bound the text, then run within the deadline."""
+        rejected = context.authentication_error
+        if rejected is not None:
+            if isinstance(context.response, Response):
+                context.response.status_code = rejected.status
+            return _error_result(rejected.message, rejected.code)
         exhausted = await context.spend(1)  # every request: a point, before any parsing
         if exhausted is not None:
             return ExecutionResult(data=None, errors=[rate_limited_error(exhausted)])

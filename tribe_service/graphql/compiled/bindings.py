@@ -93,6 +93,16 @@ class RootLookup:
     column: str
 
 
+@dataclass(frozen=True)
+class RootViewer:
+    """A root field answering the signed-in builder's row: ``column`` equals the context's
+    ``current_user_id`` (null, and no statement, when signed out)."""
+
+    shape: RowShape
+    node_type: str
+    column: str
+
+
 TYPES: dict[str, TypeBinding] = {
     "User": TypeBinding(
         USER,
@@ -151,7 +161,7 @@ TYPES: dict[str, TypeBinding] = {
     ),
 }
 
-ROOTS: dict[str, RootList | RootLookup | RootSearch] = {
+ROOTS: dict[str, RootList | RootLookup | RootSearch | RootViewer] = {
     "search": RootSearch(
         Polymorphic(
             "kind",
@@ -178,4 +188,5 @@ ROOTS: dict[str, RootList | RootLookup | RootSearch] = {
     "user": RootLookup(USER, "User", argument="username", column="username"),
     "project": RootLookup(PROJECT, "Project", argument="id", column="id"),
     "tribe": RootLookup(TRIBE, "Tribe", argument="id", column="id"),
+    "viewer": RootViewer(USER, "User", column="id"),
 }

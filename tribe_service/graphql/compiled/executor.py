@@ -127,7 +127,9 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
 async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
     """The answer's ``data``: every root field's statements on one connection, then readers."""
     context = executor.context_value
-    prepared = [(root.key, *root.statements(executor.variable_values)) for root in plan.roots]
+    prepared = [
+        (root.key, *root.statements(executor.variable_values, context)) for root in plan.roots
+    ]
     # One connection for the whole plan (a replica's inside engine.reading()).
     statements = [s for _, root, _ in prepared for s in root]
     rows = iter(await context.engine.fetch_all(statements, setup=plan.setup))

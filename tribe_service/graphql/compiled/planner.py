@@ -81,6 +81,7 @@ from tribe_service.graphql.compiled.bindings import (
     RootList,
     RootLookup,
     RootSearch,
+    RootViewer,
     TypeBinding,
 )
 from tribe_service.graphql.compiled.readers import Reader, Unsupported
@@ -92,6 +93,7 @@ Statement = tuple[str, list[Any]]
 # A connection part: (page of records, more rows follow, total count or None, context).
 Part = Callable[[Sequence[Any], bool, Any, Any], Any]
 _ENUM_VALUE = re.compile(r"[a-z_]+")
+CONTEXT_ARGUMENT = "__context__"
 
 
 class Level:
@@ -135,11 +137,16 @@ class RootPlan:
     field: GraphQLField | None
     node: FieldNode | None
     prepare: Callable[[dict[str, Any]], tuple[list[Statement], Callable[[list[Any], Any], Any]]]
+    # Reads the request's context (the viewer) rather than arguments: prepare gets
+    # {CONTEXT_ARGUMENT: context}.
+    contextual: bool = False
 
     def statements(
-        self, variables: VariableValues
+        self, variables: VariableValues, context: Any = None
     ) -> tuple[list[Statement], Callable[[list[Any], Any], Any]]:
         """This request's statements and how to read their results."""
+        if self.contextual:
+            return self.prepare({CONTEXT_ARGUMENT: context})
         if self.field is None or self.node is None:
             return self.prepare({})
         return self.prepare(get_argument_values(self.field, self.node, variables))
@@ -225,7 +232,31 @@ class Planner:
         node_type = self._type(binding.node_type)
         if isinstance(binding, RootLookup):
             return self._lookup(key, field, details, binding, node_type)
+        if isinstance(binding, RootViewer):
+            return self._viewer(key, details, binding, node_type)
         return self._list(key, field, details, binding, node_type)
+
+    def _viewer(
+        self,
+        key: str,
+        details: FieldDetailsList,
+        binding: RootViewer,
+        node_type: GraphQLObjectType,
+    ) -> RootPlan:
+        """``viewer``: the row of the context's signed-in builder, as the resolver reads it."""
+        level = Level(ROOT_ALIAS)
+        node = self._object(node_type, details, level)
+        sql = lookup_statement(binding.shape, binding.column, level.select_list())
+
+        def finish(results: list[Any], context: Any) -> Any:
+            rows = results[0] if results else []
+            return node(rows[0], context) if rows else None
+
+        def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
+            user_id = arguments[CONTEXT_ARGUMENT].current_user_id
+            return ([(sql, [user_id])] if user_id is not None else []), finish
+
+        return RootPlan(key, None, None, prepare, contextual=True)
 
     def _lookup(
         self,

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
+from tribe_service.data_access.refresh_tokens import SESSIONS_OF_USER, SessionRow
 from tribe_service.data_access.relations import Relation
 from tribe_service.graphql.context import Info
 from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE, Connection, check_page_size
 from tribe_service.graphql.types.enums import AvailabilityStatus, CollaboratorStatus, UserRole
 from tribe_service.graphql.types.json_objects import ContactLinks, from_json
+from tribe_service.graphql.types.session import SessionType
 from tribe_service.graphql.types.skill import SkillType
 
 if TYPE_CHECKING:
@@ -43,12 +45,24 @@ class UserType:
     github_username: str | None
     onboarding_completed: bool
     created_at: datetime
-    private_email: strawberry.Private[str]
+    private_email: strawberry.Private[str | None]
 
     @strawberry.field(description="Only the viewer's own email; null for everyone else.")
     def email(self, info: Info) -> str | None:
         """The email, if the viewer is this user."""
         return self.private_email if info.context.current_user_id == self.id else None
+
+    @strawberry.field(
+        description="Where the builder is signed in, most recently used first: only the "
+        "viewer's own; null for everyone else."
+    )
+    async def sessions(self, info: Info) -> list[SessionType] | None:
+        """The viewer's live sessions (one statement; no other builder's row asks)."""
+        if info.context.current_user_id != self.id:
+            return None
+        rows = await info.context.engine.fetch(SESSIONS_OF_USER, self.id)
+        current = info.context.current_session_id
+        return [SessionType.from_row(SessionRow(**dict(row)), current) for row in rows]
 
     @strawberry.field(description="The builder's skills, in the order they were added.")
     async def skills(self, info: Info) -> list[SkillType]:
