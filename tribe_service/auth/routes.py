@@ -15,7 +15,7 @@ import contextlib
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
@@ -90,7 +90,9 @@ def auth_router(
     sign_in = SignIn(settings, engine, sessions, signer)
 
     @get("/github/start", include_in_schema=False)
-    async def github_start(request: Request[Any, Any, Any], return_to: str | None = None) -> Any:
+    async def github_start(
+        request: Request[Any, Any, Any], return_to: FromQuery[str | None] = None
+    ) -> Any:
         """Redirect to GitHub's consent page; the state travels in a cookie of this browser."""
         sign_in.check_enabled()
         if not settings.github_configured:
@@ -110,10 +112,10 @@ def auth_router(
     @get("/github/callback", include_in_schema=False)
     async def github_callback(
         request: Request[Any, Any, Any],
-        code: str | None = None,
+        code: FromQuery[str | None] = None,
         # `state` is a name Litestar reserves for its own parameter: read the query by alias.
-        oauth_state: Annotated[str | None, Parameter(query="state")] = None,
-        error: str | None = None,
+        oauth_state: Annotated[str | None, QueryParameter(name="state")] = None,
+        error: FromQuery[str | None] = None,
     ) -> Any:
         """Check state and the code, sign the builder in, and go back to the frontend."""
         sign_in.check_enabled()
@@ -174,7 +176,9 @@ def auth_router(
 
     @get(DEV_SIGN_IN_PATH.removeprefix("/auth"), include_in_schema=False)
     async def dev_sign_in(
-        request: Request[Any, Any, Any], username: str, return_to: str | None = None
+        request: Request[Any, Any, Any],
+        username: FromQuery[str],
+        return_to: FromQuery[str | None] = None,
     ) -> Any:
         """Development only: sign in as ``username`` without GitHub (same cookies)."""
         rows = await engine.fetch(BUILDER_BY_USERNAME, username)
