@@ -73,6 +73,7 @@ def build_app(client_id: str, client_secret: str, redirect_uri: str) -> Any:
         ResourceProtector,
         current_token,
     )
+    from authlib.oauth2 import OAuth2Error
     from authlib.oauth2.rfc6749 import ClientMixin, grants
     from authlib.oauth2.rfc6750 import BearerTokenValidator
     from authlib.oauth2.rfc7636 import CodeChallenge
@@ -199,7 +200,9 @@ def build_app(client_id: str, client_secret: str, redirect_uri: str) -> Any:
 
     app = Flask(__name__)
     server = AuthorizationServer(
-        app, query_client=lambda cid: client if cid == client.client_id else None, save_token=save_token
+        app,
+        query_client=lambda cid: client if cid == client.client_id else None,
+        save_token=save_token,
     )
     server.register_grant(AuthorizationCodeGrant, [CodeChallenge(required=True)])
     protect = ResourceProtector()
@@ -208,7 +211,12 @@ def build_app(client_id: str, client_secret: str, redirect_uri: str) -> Any:
     @app.get(AUTHORIZE_PATH)
     def authorize() -> Any:
         # The current GitHub user approves at once (see the module docstring).
-        return server.create_authorization_response(grant_user=state["account"])
+        account = state["account"]
+        try:
+            grant = server.get_consent_grant(end_user=account)
+        except OAuth2Error as error:
+            return server.handle_error_response(None, error)
+        return server.create_authorization_response(grant=grant, grant_user=account)
 
     @app.post(TOKEN_PATH)
     def issue_token() -> Any:
@@ -265,12 +273,9 @@ class OAuthServerProcess:
                 sys.executable,
                 "-m",
                 "tests.oauth_server",
-                "--client-id",
-                client_id,
-                "--client-secret",
-                client_secret,
-                "--redirect-uri",
-                redirect_uri,
+                f"--client-id={client_id}",
+                f"--client-secret={client_secret}",  # the = form: a secret may start with "-"
+                f"--redirect-uri={redirect_uri}",
             ],
             cwd=Path(__file__).resolve().parent.parent,
             env=env,

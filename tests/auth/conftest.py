@@ -48,13 +48,21 @@ def auth_settings(oauth_server: OAuthServerProcess, **environ: str) -> dict[str,
     }
 
 
-def app_client(engine: Any, oauth_server: OAuthServerProcess, **environ: str) -> httpx.AsyncClient:
-    """A client of a new app built for these settings (a browser of its own: its own cookies)."""
+def make_app(engine: Any, oauth_server: OAuthServerProcess, **environ: str) -> Any:
+    """A new app built for these settings."""
     from tribe_service.app import create_app
     from tribe_service.config import load_settings
 
-    settings = load_settings(auth_settings(oauth_server, **environ))
-    app = create_app(settings, engine)
+    return create_app(load_settings(auth_settings(oauth_server, **environ)), engine)
+
+
+def app_client(engine: Any, oauth_server: OAuthServerProcess, **environ: str) -> httpx.AsyncClient:
+    """A client of a new app built for these settings (a browser of its own: its own cookies)."""
+    return client_of(make_app(engine, oauth_server, **environ))
+
+
+def client_of(app: Any) -> httpx.AsyncClient:
+    """Another browser (its own cookies) talking to ``app``."""
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
         base_url=APP_URL,

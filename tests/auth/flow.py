@@ -69,3 +69,10 @@ async def live_tokens(engine: Any, family_id: str | None = None) -> list[dict[st
         and row["unexpired"]
         and (family_id is None or row["family_id"] == family_id)
     ]
+
+
+def put_cookie(client: httpx.AsyncClient, name: str, value: str | None, path: str) -> None:
+    """Give ``client`` a cookie of the app as if the app had set it (a copied, stolen or
+    forged one). The cookie jar files a dotless host like ``testserver`` under ``.local``."""
+    assert value is not None
+    client.cookies.set(name, value, domain="testserver.local", path=path)
