@@ -70,6 +70,7 @@ def add_users(state: BuildState) -> None:
                 "contact_links": to_json(links),
                 "github_username": github,
                 "github_access_token_encrypted": None,
+                "github_id": None,  # scale builders never signed in with GitHub
                 "onboarding_completed": rng.random() < 0.9,
             }
         )
