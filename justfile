@@ -23,6 +23,8 @@ dev: _venv
     host="${HOST:-127.0.0.1}" port="${PORT:-8000}"
     echo "GraphQL API + GraphiQL: http://$host:$port/graphql"
     echo "Health for load balancers: http://$host:$port/healthz"
+    # Development only (the route does not exist elsewhere): the same cookies as a GitHub sign-in
+    echo "Sign in without GitHub: GET http://$host:$port/auth/dev/sign-in?username=mayachen"
     # Development only: creates an `admin` with a random password (printed once) if no admin exists
     {{ bin }}/python -m tribe_service.admin dev-login "http://$host:$port/admin/"
     exec {{ bin }}/uvicorn tribe_service.app:app --reload --reload-dir tribe_service \

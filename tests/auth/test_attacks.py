@@ -366,25 +366,44 @@ async def test_a_cross_origin_post_with_the_cookie_is_refused(browser, oauth_ser
         await browser.post("/graphql", json={"query": "{ viewer { email } }"}, headers=evil),
         await browser.post("/auth/sign-out", headers=evil),
         await browser.post("/auth/refresh", headers=evil),
-        # No Origin: the Referer names the page.
+        # An opaque origin (a sandboxed frame): refused whatever the Referer says.
         await browser.post(
-            "/auth/sign-out",
-            headers={"origin": "null", "referer": "https://evil.test/page"},
+            "/auth/sign-out", headers={"origin": "null", "referer": f"{FRONTEND}/page"}
         ),
     ]
     for response in refused:
         assert response.status_code == 403, response.text
         assert code_of(response.json()) == "CROSS_ORIGIN_REQUEST"
     assert len(await live_tokens(engine)) == 1  # not signed out, not rotated
-    # Neither Origin nor Referer: refused too (browsers always send one on a POST).
+    # A browser that sends no Origin but says the request is cross-site: refused.
     del browser.headers["origin"]
-    anonymous_origin = await browser.post("/auth/sign-out")
-    assert anonymous_origin.status_code == 403
+    fetched = await browser.post("/auth/sign-out", headers={"sec-fetch-site": "cross-site"})
+    assert fetched.status_code == 403
+    assert code_of(fetched.json()) == "CROSS_ORIGIN_REQUEST"
+    assert len(await live_tokens(engine)) == 1
     # The frontend's own page, by Referer alone, is fine.
     ok = await browser.post(
         "/graphql", json={"query": "{ viewer { username } }"}, headers={"referer": f"{FRONTEND}/x"}
     )
     assert ok.status_code == 200 and ok.json()["data"]["viewer"]["username"] == "alice-gh"
+
+
+async def test_a_referer_from_another_site_is_refused(browser, oauth_server, engine):
+    await signed_in(browser, oauth_server)
+    del browser.headers["origin"]
+    response = await browser.post("/auth/sign-out", headers={"referer": "https://evil.test/x"})
+    assert response.status_code == 403
+    assert code_of(response.json()) == "CROSS_ORIGIN_REQUEST"
+    assert len(await live_tokens(engine)) == 1
+
+
+async def test_a_program_without_origin_or_referer_may_use_its_cookie(browser, oauth_server):
+    # curl, a server-side renderer: no web page can send a request without Origin.
+    await signed_in(browser, oauth_server)
+    del browser.headers["origin"]
+    response = await browser.post("/graphql", json={"query": "{ viewer { username } }"})
+    assert response.status_code == 200
+    assert response.json()["data"]["viewer"]["username"] == "alice-gh"
 
 
 async def test_without_a_session_cookie_any_origin_may_read_the_public_api(browser):

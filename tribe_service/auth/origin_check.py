@@ -3,10 +3,19 @@
 ``SameSite=Lax`` already keeps the cookies off cross-site POSTs; this guards
 the rest (a sibling subdomain is same-site, old browsers, a lax proxy). A
 request whose method can change something (not GET, HEAD or OPTIONS) and that
-carries a session cookie must name its origin in ``Origin`` (or, lacking it, in
-``Referer``), and that origin must be the API's own or one in ``CORS_ORIGINS``;
-else 403 ``CROSS_ORIGIN_REQUEST`` and nothing runs. GETs change nothing: GraphQL
-runs no mutation over GET, and every ``/auth`` write is a POST.
+carries a session cookie is checked on the origin it names:
+
+* ``Origin``, if sent: it must be the API's own or one in ``CORS_ORIGINS``.
+  ``Origin: null`` (a sandboxed frame, a ``data:`` page: what an attacker can
+  make a browser send) is refused;
+* else ``Referer``'s origin, the same way;
+* else, with neither, the request comes from a program (curl, a server-side
+  renderer), not from a web page: browsers send ``Origin`` on every POST. It is
+  allowed, unless ``Sec-Fetch-Site`` says a browser sent it from another site.
+  Go's ``http.CrossOriginProtection`` draws the same line.
+
+Refused: 403 ``CROSS_ORIGIN_REQUEST``, and nothing runs. GETs change nothing:
+GraphQL runs no mutation over GET, and every ``/auth`` write is a POST.
 """
 
 from __future__ import annotations
@@ -44,13 +53,16 @@ def _carries_session(scope: Scope) -> bool:
     return any(name in names for name in SESSION_COOKIES)
 
 
+BROWSER_SAME_ORIGIN = frozenset({"same-origin", "none"})  # Sec-Fetch-Site: none = typed, bookmarked
+
+
 def request_origin(scope: Scope) -> str | None:
-    """The origin the browser says the request comes from: ``Origin``, else ``Referer``'s."""
+    """The origin the request names: ``Origin``, else ``Referer``'s; None if it names none."""
     origin = _header(scope, b"origin")
-    if origin and origin != "null":
-        return origin_of(origin)
+    if origin is not None:
+        return origin_of(origin) or "null"  # opaque: matches no allowed origin
     referer = _header(scope, b"referer")
-    return origin_of(referer) if referer else None
+    return (origin_of(referer) or "null") if referer else None
 
 
 class SameOriginWrites:
@@ -79,7 +91,8 @@ class SameOriginWrites:
 
     def _allowed(self, scope: Scope) -> bool:
         origin = request_origin(scope)
-        if origin is None:
-            return False
+        if origin is None:  # no web page behind it, unless a browser says otherwise
+            fetch_site = _header(scope, b"sec-fetch-site")
+            return fetch_site is None or fetch_site in BROWSER_SAME_ORIGIN
         own = f"{scope.get('scheme', 'http')}://{_header(scope, b'host') or ''}".lower()
         return origin == own or origin in self.allowed
