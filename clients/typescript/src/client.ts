@@ -56,6 +56,9 @@ function isResponseBody(body: unknown): body is { data?: unknown; errors?: Graph
   return typeof body === "object" && body !== null && ("data" in body || "errors" in body);
 }
 
+/** Refusals a refreshed session cures. */
+const REFRESHABLE: ReadonlySet<string> = new Set([ErrorCode.AccessTokenExpired, ErrorCode.AccessTokenInvalid]);
+
 /** The body's first error code, when the API refused the whole request (a 401, say). */
 function refusalCode(body: unknown): string | undefined {
   return isResponseBody(body) ? body.errors?.[0]?.extensions?.code : undefined;
@@ -64,8 +67,9 @@ function refusalCode(body: unknown): string | undefined {
 /**
  * Send one operation; resolve to its (possibly partial) data and its errors.
  *
- * The session cookies go with it (`credentials: "include"`). An expired access token is a 401
- * `ACCESS_TOKEN_EXPIRED`: the session is refreshed once and the operation sent again.
+ * The session cookies go with it (`credentials: "include"`). An access token the API can no
+ * longer use is a 401 `ACCESS_TOKEN_EXPIRED` (or `ACCESS_TOKEN_INVALID`: signed with a key
+ * since retired): the session is refreshed once and the operation sent again.
  */
 export async function request<TData, TVariables extends Record<string, unknown>>(
   options: ClientOptions,
@@ -89,7 +93,7 @@ export async function request<TData, TVariables extends Record<string, unknown>>
   let parsed: unknown = await response.json().catch(() => null);
   if (
     response.status === 401 &&
-    refusalCode(parsed) === ErrorCode.AccessTokenExpired &&
+    REFRESHABLE.has(refusalCode(parsed) ?? "") &&
     (await refreshSession(options))
   ) {
     response = await send();

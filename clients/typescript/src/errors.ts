@@ -46,7 +46,7 @@ export const ErrorCode = {
   InternalServerError: "INTERNAL_SERVER_ERROR",
   /** HTTP 401: the access token ran out; `request` refreshes the session and retries once. */
   AccessTokenExpired: "ACCESS_TOKEN_EXPIRED",
-  /** HTTP 401: the access cookie is not one the API made: sign in again. */
+  /** HTTP 401: the access cookie is not one the API can read (a retired key, tampering): `request` refreshes once. */
   AccessTokenInvalid: "ACCESS_TOKEN_INVALID",
   /** HTTP 401: the session was signed out, or ended because a stolen token was used. */
   SessionRevoked: "SESSION_REVOKED",
