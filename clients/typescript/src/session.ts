@@ -2,10 +2,16 @@
 // never holds a GitHub token, only the API's HttpOnly session cookies, which scripts cannot
 // read. So the frontend only navigates to the API to sign in, and sends every request with
 // `credentials: "include"` (client.ts); the page must be on the same site as the API.
-import type { ClientOptions } from "./client.js";
+
+/** Where the API is: client.ts's `ClientOptions` fits (declared here so client.ts can use this module). */
+export interface ApiLocation {
+  /** The API's GraphQL endpoint; `/auth/...` is next to it. */
+  readonly endpoint: string;
+  readonly fetch?: typeof fetch;
+}
 
 /** An API path next to the GraphQL endpoint (`/graphql` -> `/auth/...`). */
-function apiUrl(api: ClientOptions, path: string): string {
+function apiUrl(api: ApiLocation, path: string): string {
   return new URL(path, api.endpoint).toString();
 }
 
@@ -13,7 +19,7 @@ function apiUrl(api: ClientOptions, path: string): string {
  * Where "Sign in with GitHub" points: a full-page navigation, not a fetch. After GitHub, the
  * API comes back to `returnTo` (a path of the frontend: anything else is refused).
  */
-export function signInUrl(api: ClientOptions, returnTo: string): string {
+export function signInUrl(api: ApiLocation, returnTo: string): string {
   return `${apiUrl(api, "/auth/github/start")}?return_to=${encodeURIComponent(returnTo)}`;
 }
 
@@ -21,7 +27,7 @@ export function signInUrl(api: ClientOptions, returnTo: string): string {
  * Rotate the session's refresh token for a new access token. False when the session is over
  * (signed out elsewhere, expired, or ended because a stolen token was used): sign in again.
  */
-export async function refreshSession(api: ClientOptions): Promise<boolean> {
+export async function refreshSession(api: ApiLocation): Promise<boolean> {
   const response = await (api.fetch ?? fetch)(apiUrl(api, "/auth/refresh"), {
     method: "POST",
     credentials: "include",
@@ -30,6 +36,6 @@ export async function refreshSession(api: ClientOptions): Promise<boolean> {
 }
 
 /** End the session on the server (every token of it) and drop the cookies. */
-export async function signOut(api: ClientOptions): Promise<void> {
+export async function signOut(api: ApiLocation): Promise<void> {
   await (api.fetch ?? fetch)(apiUrl(api, "/auth/sign-out"), { method: "POST", credentials: "include" });
 }
