@@ -79,3 +79,29 @@ async def test_start_without_return_to_goes_back_to_the_frontend_root(browser, o
 
     response = await browser.get(await authorize(authorize_url))
     assert response.headers["location"] == f"{FRONTEND}/"
+
+
+async def test_without_github_settings_start_says_so(engine, oauth_server):
+    from tests.auth.conftest import app_client
+
+    async with app_client(engine, oauth_server, GITHUB_CLIENT_ID="", GITHUB_CLIENT_SECRET="") as c:
+        response = await c.get("/auth/github/start")
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["extensions"]["code"] == "GITHUB_NOT_CONFIGURED"
+
+
+async def test_production_without_a_session_secret_refuses_sign_in_and_ignores_cookies(
+    engine, oauth_server
+):
+    from tests.auth.conftest import app_client
+    from tests.auth.flow import put_cookie
+    from tribe_service.auth.cookies import ACCESS_COOKIE
+
+    environ = {"ENVIRONMENT": "production", "SESSION_SECRET": "", "ALLOWED_HOSTS": "testserver"}
+    async with app_client(engine, oauth_server, **environ) as client:
+        start = await client.get("/auth/github/start")
+        assert start.status_code == 503
+        assert start.json()["errors"][0]["extensions"]["code"] == "SIGN_IN_NOT_CONFIGURED"
+        put_cookie(client, ACCESS_COOKIE, "anything", "/")
+        response = await viewer(client)
+        assert response.status_code == 200 and response.json()["data"] == {"viewer": None}

@@ -177,13 +177,15 @@ def auth_router(
     @get(DEV_SIGN_IN_PATH.removeprefix("/auth"), include_in_schema=False)
     async def dev_sign_in(
         request: Request[Any, Any, Any],
-        username: FromQuery[str],
+        username: FromQuery[str | None] = None,
         return_to: FromQuery[str | None] = None,
     ) -> Any:
         """Development only: sign in as ``username`` without GitHub (same cookies)."""
-        rows = await engine.fetch(BUILDER_BY_USERNAME, username)
+        rows = await engine.fetch(BUILDER_BY_USERNAME, username) if username else []
         if not rows:
-            raise AuthError(404, errors.UNKNOWN_BUILDER, "No builder has that username.")
+            raise AuthError(
+                404, errors.UNKNOWN_BUILDER, "No builder has that username (?username=...)."
+            )
         if return_to is not None:
             response: Response[Any] = Redirect(
                 sign_in.frontend_url + safe_return_path(return_to), status_code=303
