@@ -441,3 +441,18 @@ async def test_the_dev_sign_in_does_not_exist_outside_development(
         assert response.status_code == 404
         assert not any(session_cookies(client).values())
     assert await counts(engine) == (0, 0)
+
+
+async def test_a_refused_access_token_is_a_401_in_both_media_types(browser, oauth_server):
+    await signed_in(browser, oauth_server)
+    put_cookie(browser, ACCESS_COOKIE, forged({"sub": "x", "sid": "y", "exp": 1}), "/")
+    for accept, has_data in (
+        ("application/graphql-response+json, application/json;q=0.9", False),
+        ("application/json", True),
+    ):
+        response = await browser.post(
+            "/graphql", json={"query": "{ viewer { id } }"}, headers={"accept": accept}
+        )
+        assert response.status_code == 401, accept
+        assert code_of(response.json()) == "ACCESS_TOKEN_EXPIRED"
+        assert ("data" in response.json()) is has_data, accept

@@ -23,7 +23,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from benchmarks.server import uvicorn_server
+from harness.server import uvicorn_server
 from tests.auth.conftest import SESSION_SECRET
 from tests.browser import WAIT_SECONDS, find_browser, start_chromium
 from tests.oauth_server import GitHubAccount, OAuthServerProcess
