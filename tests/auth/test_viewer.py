@@ -11,7 +11,7 @@ import pytest
 from piccolo.apps.user.tables import BaseUser
 from piccolo_api.session_auth.tables import SessionsBase
 
-from tests.auth.conftest import FRONTEND, app_client, client_of, make_app
+from tests.auth.conftest import FRONTEND, client_of, make_app
 from tests.auth.flow import session_cookies, viewer
 from tribe_service.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 from tribe_service.config import load_settings
@@ -37,11 +37,17 @@ SESSIONS = "{ viewer { username sessions { id createdAt lastUsedAt userAgent cur
 
 
 @pytest.fixture
-async def development(engine, oauth_server):
-    """A client of an app in development (the dev sign-in exists there); sessions removed after."""
-    async with app_client(engine, oauth_server, **DEVELOPMENT) as client:
-        yield client
+async def development_app(engine, oauth_server):
+    """An app in development (the dev sign-in exists there); sessions removed after."""
+    yield make_app(engine, oauth_server, **DEVELOPMENT)
     await engine.fetch("DELETE FROM refresh_tokens")
+
+
+@pytest.fixture
+async def development(development_app):
+    """A browser of the development app."""
+    async with client_of(development_app) as client:
+        yield client
 
 
 async def test_the_dev_sign_in_signs_in_as_a_seeded_builder(development, engine):
@@ -67,8 +73,10 @@ async def test_the_dev_sign_in_signs_in_as_a_seeded_builder(development, engine)
         assert unknown.json()["errors"][0]["extensions"]["code"] == "UNKNOWN_BUILDER"
 
 
-async def test_sessions_are_the_viewers_own_and_listed_until_signed_out(development, engine):
-    async with client_of(development._transport.app) as laptop:  # type: ignore[attr-defined]
+async def test_sessions_are_the_viewers_own_and_listed_until_signed_out(
+    development, development_app
+):
+    async with client_of(development_app) as laptop:
         laptop.headers["user-agent"] = "Laptop Browser"
         for client in (development, laptop):
             assert (await client.get("/auth/dev/sign-in?username=mayachen")).status_code == 200
@@ -155,7 +163,7 @@ async def test_a_builders_session_opens_no_admin_door(development):
 
 
 @pytest.mark.filterwarnings("ignore:If running sessions in production:UserWarning")
-async def test_an_admin_session_is_no_builder_session(development, engine):
+async def test_an_admin_session_is_no_builder_session(development_app):
     username, password = f"admin_{secrets.token_hex(4)}", secrets.token_urlsafe(16)
     admin_user = await BaseUser.create_user(
         username=username,
@@ -166,7 +174,7 @@ async def test_an_admin_session_is_no_builder_session(development, engine):
         active=True,
     )
     try:
-        async with client_of(development._transport.app) as admin:  # type: ignore[attr-defined]
+        async with client_of(development_app) as admin:
             admin.base_url = httpx.URL("http://testserver")
             del admin.headers["origin"]
             page = await admin.get("/admin/")
