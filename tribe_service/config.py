@@ -152,7 +152,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
         if self.slow_operation_ms < 0:
             raise ValueError("SLOW_OPERATION_MS must be 0 or more")
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {self.log_level!r})")
+            raise ValueError(
+                f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {self.log_level!r})"
+            )
         if self.redis_url and urlsplit(self.redis_url).scheme not in {"redis", "rediss", "unix"}:
             raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
         for proxy in _split_list(self.trusted_proxies):

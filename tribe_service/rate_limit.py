@@ -124,7 +124,7 @@ class PointsBudget:
         self.capacity = points_per_minute
         self.rate = points_per_minute / WINDOW_SECONDS
         self._lock = asyncio.Lock()  # one read-modify-write at a time in this process
-        self._atomic = self.store if isinstance(store, AtomicStore) else None
+        self._atomic: AtomicStore | None = store if isinstance(store, AtomicStore) else None
 
     @property
     def enabled(self) -> bool:

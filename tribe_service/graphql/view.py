@@ -161,7 +161,8 @@ class TribeGraphQL(GraphQL[Context, None]):
         response = await super().process_result(request, result)
         request_id = current_request_id()
         if request_id is not None:
-            for error in response.get("errors") or ():
+            errors: Any = response.get("errors") or ()
+            for error in errors:
                 error.setdefault("extensions", {})["requestId"] = request_id
         return response
 

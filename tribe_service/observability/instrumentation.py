@@ -73,4 +73,3 @@ class Instrumentation:
     def host_check_exempt(self) -> tuple[str, ...]:
         """Paths that answer any ``Host``: probes and scrapers ask by address."""
         return (READY_PATH, METRICS_PATH)
-

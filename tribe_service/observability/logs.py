@@ -79,7 +79,6 @@ def logging_plugin(settings: Settings) -> StructlogPlugin:
                 "()": structlog.stdlib.ProcessorFormatter,
                 "processors": [
                     *common,
-                    structlog.stdlib.ExtraAdder(),
                     structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     _stdlib_renderer(as_json),
                 ],
@@ -89,7 +88,9 @@ def logging_plugin(settings: Settings) -> StructlogPlugin:
     )
     config = StructLoggingConfig(
         processors=[*common, structlog.processors.format_exc_info, _renderer(as_json)],
-        logger_factory=structlog.BytesLoggerFactory() if as_json else structlog.WriteLoggerFactory(),
+        logger_factory=structlog.BytesLoggerFactory()
+        if as_json
+        else structlog.WriteLoggerFactory(),
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
         standard_lib_logging_config=stdlib,
         log_exceptions="debug",

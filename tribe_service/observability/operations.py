@@ -27,7 +27,7 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, OperationDefinitionNode, get_operation_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.parser_cache import _get_parse_cache
-from strawberry.types.execution import ExecutionResult
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from tribe_service.engine import StatementCounter, count_statements
 from tribe_service.graphql.cost import operation_cost
@@ -45,7 +45,14 @@ from tribe_service.observability import metrics, tracing
 
 # Codes of the limits that refuse an operation before it runs (README: "Limits").
 LIMIT_CODES = frozenset(
-    {QUERY_TOO_DEEP, TOO_MANY_ALIASES, TOO_MANY_TOKENS, QUERY_TOO_COMPLEX, QUERY_TOO_LARGE, RATE_LIMITED}
+    {
+        QUERY_TOO_DEEP,
+        TOO_MANY_ALIASES,
+        TOO_MANY_TOKENS,
+        QUERY_TOO_COMPLEX,
+        QUERY_TOO_LARGE,
+        RATE_LIMITED,
+    }
 )
 UNKNOWN_TYPE = "unknown"  # no operation to run: a syntax error, an unknown operation name
 
@@ -92,7 +99,7 @@ class OperationObserver(SchemaExtension):
         if tracing.tracer() is None:
             yield
             return
-        cache = _get_parse_cache(DOCUMENT_CACHE_SIZE)
+        cache: Any = _get_parse_cache(DOCUMENT_CACHE_SIZE)  # functools.lru_cache
         with tracing.span("graphql.parse") as span:
             hits = cache.cache_info().hits
             yield
@@ -147,7 +154,8 @@ class OperationObserver(SchemaExtension):
     def _cost(self, operation: OperationDefinitionNode | None) -> int | None:
         """The estimate the cost limit made (cached), when the operation got that far."""
         context = self.execution_context
-        if operation is None or context.pre_execution_errors or context.graphql_document is None:
+        invalid = isinstance(context.result, PreExecutionError)  # validation refused it
+        if operation is None or invalid or context.graphql_document is None:
             return None
         return operation_cost(
             context.schema._schema, context.graphql_document, operation, context.variables

@@ -48,7 +48,9 @@ class Sampler:
     def sample(self) -> None:
         """Read every figure once (synchronous: nothing here waits)."""
         pools = {PRIMARY: self.engine.pool}
-        pools.update({name: getattr(node, "pool", None) for name, node in self.engine.extra_nodes.items()})
+        pools.update(
+            {name: getattr(node, "pool", None) for name, node in self.engine.extra_nodes.items()}
+        )
         for name, pool in pools.items():
             size = pool.get_size() if pool is not None else 0
             idle = pool.get_idle_size() if pool is not None else 0
