@@ -72,8 +72,14 @@ def logging_plugin(settings: Settings) -> StructlogPlugin:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         scrub_secrets,
     ]
+    # uvicorn and Litestar log through their own loggers: the same handler, so the same format.
+    own_loggers = {
+        name: {"level": level, "handlers": ["queue_listener"], "propagate": False}
+        for name in ("litestar", "uvicorn", "uvicorn.access")
+    }
     stdlib = LoggingConfig(
         root={"level": level, "handlers": ["queue_listener"]},
+        loggers=own_loggers,
         formatters={
             "standard": {
                 "()": structlog.stdlib.ProcessorFormatter,
@@ -95,6 +101,9 @@ def logging_plugin(settings: Settings) -> StructlogPlugin:
         standard_lib_logging_config=stdlib,
         log_exceptions="debug",
     )
+    # At once, not only when the plugin starts: lines logged while the app is built count too.
+    stdlib.configure()
+    config.configure()
     return StructlogPlugin(
         StructlogConfig(structlog_logging_config=config, enable_middleware_logging=False)
     )
