@@ -202,6 +202,8 @@ bench *args: _venv
     url="$({{ just_executable() }} --quiet _database-url)"
     export DATABASE_URL="$url"
     {{ bin }}/python -m benchmarks.bench {{ args }}
+    # Metrics and tracing on vs off on the landing page (docs/operations.md).
+    {{ bin }}/python -m benchmarks.overhead
 
 # Load, database outage, fuzzing and memory checks on the scaled data; writes docs/reliability.md
 stress *args: _venv
@@ -220,3 +222,12 @@ bench-scaling *args: _venv
     url="$({{ just_executable() }} --quiet _database-url)"
     export DATABASE_URL="$url"
     {{ bin }}/python -m benchmarks.scaling {{ args }}
+
+# Landing page with metrics and tracing on vs off, alternating rounds; writes docs/operations.md (--rounds=, --duration=, --no-write)
+bench-overhead *args: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
+    {{ bin }}/python -m benchmarks.overhead {{ args }}

@@ -20,6 +20,7 @@ from graphql import get_operation_ast, parse
 
 from benchmarks.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
 from tests.real_servers import Prometheus, prometheus_server
+from tests.test_operations_docs import dashboard_expressions
 from tribe_service.config import Settings
 from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY
 from tribe_service.graphql.cost import operation_cost
@@ -197,6 +198,9 @@ def test_prometheus_sees_exact_counts_from_both_workers(
         assert prometheus.values("tribe_embeddings_missing", "table") == {
             (table,): float(count) for table, count in missing.items()
         }
+        # The dashboard's queries are valid PromQL on these series (Grafana's interval: 1m here).
+        for expression in dashboard_expressions():
+            prometheus.query(expression.replace("$__rate_interval", "1m"))
 
 
 def _le(bound: float) -> str:

@@ -9,9 +9,11 @@ guarantee; and admin logins failed on either instance lock the username on both.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -131,3 +133,21 @@ def test_without_redis_url_each_process_keeps_its_own_store():
     assert isinstance(shared_or_memory_store(load_settings({})), MemoryStore)
     shared = shared_or_memory_store(load_settings({"REDIS_URL": "redis://127.0.0.1:1/0"}))
     assert isinstance(shared, SharedStore)
+
+
+def test_requests_still_answer_while_redis_is_down(database_url: str, seeded: None, tmp_path: Path):
+    """A rate limit must not take the API down with it: without Redis, requests pass."""
+    with contextlib.ExitStack() as redis:
+        url = redis.enter_context(redis_server(tmp_path))
+        env = {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": url,
+            "RATE_LIMIT_POINTS_PER_MINUTE": "60",
+        }
+        with uvicorn_server("tribe_service.app:app", workers=1, env=env) as server:
+            endpoint = f"http://127.0.0.1:{server.port}/graphql"
+            shared = httpx.post(endpoint, json=HEALTH)
+            assert shared.status_code == 200 and shared.headers["ratelimit-remaining"] == "59"
+            redis.close()  # Redis stops; the app stays
+            alone = httpx.post(endpoint, json=HEALTH)
+            assert alone.status_code == 200 and alone.json() == {"data": {"health": "ok"}}

@@ -9,16 +9,25 @@ instance can read or write the key between its read and its write.
 * :meth:`SharedStore.increment` counts a failure and (re)starts its expiry.
 
 Without ``REDIS_URL`` the app keeps a ``MemoryStore`` per process, as before.
+While Redis is unreachable, budgets are not enforced (the API keeps answering);
+admin logins fail instead (a lockout that cannot be checked is not skipped).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 NAMESPACE = "tribe"
+# Short: a Redis that does not answer must not hold requests for long (they are allowed then).
+SOCKET_TIMEOUT_SECONDS = 0.5
+
+logger = logging.getLogger(__name__)
 
 # KEYS[1]: the bucket; ARGV: capacity, refill per second, points, owed (1/0), expiry (s).
 SPEND_SCRIPT = """
@@ -60,14 +69,28 @@ class SharedStore(RedisStore):
     @classmethod
     def from_url(cls, url: str) -> SharedStore:
         """A store on the Redis server at ``url`` (``REDIS_URL``)."""
-        return cls(Redis.from_url(url))
+        return cls(
+            Redis.from_url(
+                url,
+                socket_timeout=SOCKET_TIMEOUT_SECONDS,
+                socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+            )
+        )
 
     async def spend_points(
         self, key: str, *, capacity: int, rate: float, points: float, owed: bool, expires_in: int
     ) -> tuple[bool, float]:
-        """Spend ``points`` from the bucket ``key``; whether allowed, and what it holds after."""
+        """Spend ``points`` from the bucket ``key``; whether allowed, and what it holds after.
+
+        While Redis cannot be reached the spend is allowed (and logged): a rate limit
+        must not take the API down with it.
+        """
         args: list[Any] = [capacity, rate, points, 1 if owed else 0, expires_in]
-        allowed, level = await self._spend(keys=[self._make_key(key)], args=args)
+        try:
+            allowed, level = await self._spend(keys=[self._make_key(key)], args=args)
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            logger.warning("rate limits off: redis unavailable (%s)", type(error).__name__)
+            return True, float(capacity)
         return bool(allowed), float(level)
 
     async def increment(self, key: str, expires_in: int) -> int:
