@@ -64,7 +64,12 @@ def install(provider: TracerProvider) -> OpenTelemetryPlugin:
     _provider = provider
     _tracer = provider.get_tracer(INSTRUMENTATION_NAME)
     AsyncPGInstrumentor().instrument(tracer_provider=provider)
-    return OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=provider, exclude=["^/metrics"]))
+    # No span per ASGI send/receive message: they say nothing the request's span does not,
+    # and would be most of a trace's spans (and of its cost).
+    config = OpenTelemetryConfig(
+        tracer_provider=provider, exclude=["^/metrics"], exclude_spans=["receive", "send"]
+    )
+    return OpenTelemetryPlugin(config)
 
 
 def uninstall() -> None:
