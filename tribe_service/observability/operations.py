@@ -96,7 +96,7 @@ class OperationObserver(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         """A span for parsing, marked cached when the parser cache had the document."""
-        if tracing.tracer() is None:
+        if not tracing.recording():
             yield
             return
         cache: Any = _get_parse_cache(DOCUMENT_CACHE_SIZE)  # functools.lru_cache
@@ -107,7 +107,7 @@ class OperationObserver(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         """A span for validation, marked cached when this document was validated before."""
-        if tracing.tracer() is None:
+        if not tracing.recording():
             yield
             return
         cache = validation_cache(DOCUMENT_CACHE_SIZE)
@@ -118,7 +118,7 @@ class OperationObserver(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         """A span around execution: planning and each SQL statement are its children."""
-        if tracing.tracer() is None:
+        if not tracing.recording():
             yield
             return
         with tracing.span("graphql.execute", **{"graphql.operation.type": self._type()}):

@@ -10,7 +10,9 @@ operation's parse, validation (each marked cached or not), execution with its
 planning (cached or not) and each SQL statement (asyncpg's instrumentation:
 the text with ``$n`` placeholders, never the values), and the encoding.
 
-Off, :func:`tracer` is None and the request path only tests that.
+Off, :func:`tracer` is None and the request path only tests that; on, spans
+are made only for the requests the sampler keeps (``OTEL_TRACES_SAMPLER``, e.g.
+``parentbased_traceidratio`` with ``OTEL_TRACES_SAMPLER_ARG=0.1``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from opentelemetry import trace
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -86,6 +89,15 @@ def tracer() -> Tracer | None:
     return _tracer
 
 
+def recording() -> bool:
+    """Whether this request is traced: tracing is on and its span was sampled.
+
+    Spans below an unsampled request's would be dropped anyway; not making them
+    keeps tracing cheap for the requests the sampler leaves out.
+    """
+    return _tracer is not None and trace.get_current_span().is_recording()
+
+
 @contextmanager
 def _span(name: str, attributes: dict[str, Any]) -> Iterator[Span]:
     assert _tracer is not None
@@ -94,7 +106,8 @@ def _span(name: str, attributes: dict[str, Any]) -> Iterator[Span]:
 
 
 def span(name: str, **attributes: Any) -> Any:
-    """A child span of the current one named ``name`` (a no-op context when tracing is off)."""
-    if _tracer is None:
+    """A child span of the current one named ``name``; a context yielding None when not
+    :func:`recording`."""
+    if not recording():
         return nullcontext()
     return _span(name, attributes)
