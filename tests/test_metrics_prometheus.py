@@ -18,7 +18,7 @@ import msgspec
 import pytest
 from graphql import get_operation_ast, parse
 
-from benchmarks.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
+from harness.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
 from tests.real_servers import Prometheus, prometheus_server
 from tests.test_operations_docs import dashboard_expressions
 from tribe_service.config import Settings

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from benchmarks.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
+from harness.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
 from tests.graphql_client import graphql
 from tribe_service.observability.request_id import MAX_LENGTH
 

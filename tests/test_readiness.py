@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from benchmarks.server import NO_RATE_LIMIT, uvicorn_server
+from harness.server import NO_RATE_LIMIT, uvicorn_server
 from tests.conftest import migrate_forwards
 from tribe_service.observability.readiness import shipped_migrations
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.server import ServerProcess, uvicorn_server
+from harness.server import ServerProcess, uvicorn_server
 from tests.real_servers import redis_server
 from tests.test_admin import login
 from tribe_service.rate_limit import WINDOW_SECONDS

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from benchmarks.server import NO_RATE_LIMIT, uvicorn_server
+from harness.server import NO_RATE_LIMIT, uvicorn_server
 
 SECRET_USERNAME = "no-such-builder-9c41"
 USER_QUERY = "query Who($u: String!) { user(username: $u) { id headline } }"
