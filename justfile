@@ -202,8 +202,9 @@ bench *args: _venv
     url="$({{ just_executable() }} --quiet _database-url)"
     export DATABASE_URL="$url"
     {{ bin }}/python -m benchmarks.bench {{ args }}
-    # Metrics and tracing on vs off on the landing page (docs/operations.md).
-    {{ bin }}/python -m benchmarks.overhead
+    # Metrics and tracing on vs off on the landing page (docs/operations.md; also `just bench-overhead`).
+    overhead=(); [[ " {{ args }} " == *" --no-write "* ]] && overhead=(--no-write)
+    {{ bin }}/python -m benchmarks.overhead "${overhead[@]}"
 
 # Load, database outage, fuzzing and memory checks on the scaled data; writes docs/reliability.md
 stress *args: _venv

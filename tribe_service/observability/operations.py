@@ -119,7 +119,8 @@ class OperationObserver(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         """A span around execution: planning and each SQL statement are its children."""
         if not tracing.recording():
-            yield
+            with tracing.quiet_unless_recording():  # no SQL spans for a sampled-out request
+                yield
             return
         with tracing.span("graphql.execute", **{"graphql.operation.type": self._type()}):
             yield

@@ -25,6 +25,7 @@ from typing import Any
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from opentelemetry import trace
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -103,6 +104,18 @@ def _span(name: str, attributes: dict[str, Any]) -> Iterator[Span]:
     assert _tracer is not None
     with _tracer.start_as_current_span(name, attributes=attributes) as span:
         yield span
+
+
+def quiet_unless_recording() -> Any:
+    """A context in which instrumentations make no spans, when this request is not sampled.
+
+    asyncpg's instrumentation prepares each statement's span (it scans the whole SQL text
+    for its first word, and builds its attributes) before asking whether anyone records it:
+    for a sampled-out request that is pure cost. Suppressing it there loses nothing.
+    """
+    if _tracer is None or trace.get_current_span().is_recording():
+        return nullcontext()
+    return suppress_instrumentation()
 
 
 def span(name: str, **attributes: Any) -> Any:
