@@ -46,6 +46,13 @@ class DatabasePooler(enum.StrEnum):
     PGBOUNCER = "pgbouncer"
 
 
+class LogFormat(enum.StrEnum):
+    """How log lines are written: JSON lines for collectors, or for people reading a terminal."""
+
+    JSON = "json"
+    CONSOLE = "console"
+
+
 class ConfigError(ValueError):
     """A configuration value is missing or malformed."""
 
@@ -119,6 +126,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     access_token_ttl_seconds: int = MAX_ACCESS_TOKEN_TTL_SECONDS
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     refresh_reuse_grace_seconds: float = 5.0
+    # Operating it (README: "Operations"; tribe_service/observability/).
+    metrics: bool = True  # /metrics and the per-operation metrics; off: neither
+    metrics_token: str = ""  # production serves /metrics only with this bearer token
+    slow_operation_ms: int = 500  # slower operations are logged with their SQL
+    log_format: LogFormat | None = None  # json in production, console elsewhere
+    log_level: str = "INFO"
+    redis_url: str = ""  # shares rate limits and admin lockouts between workers and instances
 
     def __post_init__(self) -> None:
         _check_postgres_url("DATABASE_URL", self.database_url)
@@ -150,6 +164,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
             raise ValueError("OPERATION_TIMEOUT_SECONDS must be positive")
         if self.rate_limit_points_per_minute < 0:
             raise ValueError("RATE_LIMIT_POINTS_PER_MINUTE must be 0 (off) or more")
+        if self.slow_operation_ms < 0:
+            raise ValueError("SLOW_OPERATION_MS must be 0 or more")
+        if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(
+                f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {self.log_level!r})"
+            )
+        if self.redis_url and urlsplit(self.redis_url).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
         for proxy in _split_list(self.trusted_proxies):
             try:
                 ipaddress.ip_network(proxy, strict=False)
@@ -186,6 +208,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
         fields["database_replica_urls"] = ",".join(map(mask_password, self.replica_urls))
         for secret in ("github_client_secret", "session_secret"):
             fields[secret] = "***" if fields[secret] else ""
+        fields["redis_url"] = mask_password(self.redis_url)
+        fields["metrics_token"] = "***" if self.metrics_token else ""
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in fields.items()) + ")"
 
     @property
@@ -209,6 +233,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
         if self.cors_origins is not None:
             return _split_list(self.cors_origins)
         return [] if self.is_production else list(DEVELOPMENT_CORS_ORIGINS)
+
+    @property
+    def logs_as_json(self) -> bool:
+        """``LOG_FORMAT``, else JSON lines in production and readable lines elsewhere."""
+        if self.log_format is None:
+            return self.is_production
+        return self.log_format is LogFormat.JSON
 
     @property
     def replica_urls(self) -> list[str]:

@@ -74,10 +74,15 @@ def is_database_unavailable(error: BaseException) -> bool:
 
 
 class StatementCounter:
-    """The SQL statements sent in one asyncio context (and its child tasks)."""
+    """The SQL statements sent in one asyncio context (and its child tasks).
 
-    def __init__(self) -> None:
+    Counters nest: a statement counts in the innermost one and every one around it
+    (each GraphQL operation counts its own, inside a test's count of a request).
+    """
+
+    def __init__(self, outer: StatementCounter | None = None) -> None:
         self.statements: list[str] = []
+        self.outer = outer
 
     @property
     def count(self) -> int:
@@ -93,7 +98,7 @@ _statement_counter: contextvars.ContextVar[StatementCounter | None] = contextvar
 @contextlib.contextmanager
 def count_statements() -> Iterator[StatementCounter]:
     """Count the statements the engine sends inside this block (and its child tasks)."""
-    counter = StatementCounter()
+    counter = StatementCounter(_statement_counter.get())
     token = _statement_counter.set(counter)
     try:
         yield counter
@@ -141,8 +146,9 @@ async def keep_session(connection: asyncpg.Connection) -> None:
 
 def _count(sql: str) -> None:
     counter = _statement_counter.get()
-    if counter is not None:
+    while counter is not None:
         counter.statements.append(sql)
+        counter = counter.outer
 
 
 def statement_timeout_settings(seconds: float | None) -> dict[str, str]:

@@ -42,6 +42,7 @@ from tribe_service.graphql.queries.users import UserQuery
 from tribe_service.graphql.queries.viewer import ViewerQuery
 from tribe_service.graphql.replica_reads import ReadFromReplicas
 from tribe_service.graphql.validation_cache import DocumentValidationCache
+from tribe_service.observability.operations import OperationObserver
 
 # Parsed and validated documents kept per worker (LRU): clients send the same few
 # query texts over and over, and validating the landing page costs more than
@@ -86,6 +87,12 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
     """
     limit_rules = document_limit_rules(settings.max_query_depth, settings.max_query_aliases)
     extensions: list[ExtensionFactory] = [
+        # First, so that it wraps the others and sees the errors with their codes.
+        partial(
+            OperationObserver,
+            slow_operation_ms=settings.slow_operation_ms,
+            record_metrics=settings.metrics,
+        ),
         partial(AddValidationRules, list(limit_rules)),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),

@@ -57,6 +57,8 @@ from tribe_service.graphql.response_media import (
 )
 from tribe_service.graphql.schema import build_schema
 from tribe_service.graphql.trusted_documents import TrustedDocuments, document_hash
+from tribe_service.observability import tracing
+from tribe_service.observability.request_id import current_request_id
 from tribe_service.rate_limit import PointsBudget, parse_networks
 
 MAX_JSON_DEPTH = 32
@@ -113,6 +115,8 @@ class TribeGraphQL(GraphQL[Context, None]):
         via_get = not settings.is_production or trusted is not None
         schema = build_schema(settings, compiled=settings.compiled_execution)
         super().__init__(schema, graphql_ide=ide, allow_queries_via_get=via_get)
+        # Operation metrics name only trusted documents' operations (observability.operations).
+        schema.trusted_documents = trusted  # type: ignore[attr-defined]
         self.settings = settings
         self.engine = engine
         self.budget = budget
@@ -156,7 +160,18 @@ class TribeGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         """The response body, encoded once by msgspec (compact, like Strawberry's default)."""
-        return msgspec.json.encode(data)
+        with tracing.span("graphql.encode"):
+            return msgspec.json.encode(data)
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """The response, each error carrying ``extensions.requestId`` (the logs' request id)."""
+        response = await super().process_result(request, result)
+        request_id = current_request_id()
+        if request_id is not None:
+            errors: Any = response.get("errors") or ()
+            for error in errors:
+                error.setdefault("extensions", {})["requestId"] = request_id
+        return response
 
     async def get_context(self, request: Any, response: Any) -> Context:
         """A new context (and so new DataLoaders) for every request, with its viewer."""

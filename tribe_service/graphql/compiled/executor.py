@@ -20,6 +20,7 @@ from tribe_service.graphql.compiled.planner import Plan, keyed_variables, plan_o
 from tribe_service.graphql.compiled.readers import Unsupported
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache, hashable
 from tribe_service.graphql.errors import client_error_for
+from tribe_service.observability import tracing
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,11 @@ class PlanCache:
             return "unhashable variables"
         return self._plans.get(operation, values, lambda: _plan(executor))
 
+    @property
+    def misses(self) -> int:
+        """How many lookups planned (or found unplannable) instead of reusing: for tracing."""
+        return self._keyed.misses + self._plans.misses
+
 
 def _keyed_variables(executor: StrawberryGraphQLCoreExecutionContext) -> frozenset[str] | str:
     try:
@@ -91,7 +97,12 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         """Run the plan of the operation, or Strawberry's resolvers if it has none."""
         reason = self._cannot_compile()
-        plan = PLANS.get(self) if reason is None else reason
+        with tracing.span("graphql.plan") as span:
+            misses = PLANS.misses
+            plan = PLANS.get(self) if reason is None else reason
+            if span is not None:
+                span.set_attribute("graphql.plan.cached", PLANS.misses == misses)
+                span.set_attribute("graphql.plan.compiled", not isinstance(plan, str))
         if isinstance(plan, str):
             return self._fall_back(plan, serially)
         return self._run(plan, serially)
