@@ -24,7 +24,7 @@ slower (and ``tests/test_graphql_differential.py`` says so).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -85,6 +85,14 @@ class OwnerOnly(Declaration):
 
     column: str
     owner: str
+
+
+@dataclass(frozen=True)
+class Decoded(Declaration):
+    """``column`` shown through ``decode`` (a search hit's snippet becomes HTML)."""
+
+    column: str
+    decode: Callable[[Any], Any]
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,6 @@ from strawberry.types.base import get_object_definition
 
 from tribe_service.data_access.discovery.lists import DISCOVERED
 from tribe_service.data_access.discovery.search import (
-    highlighted_html,
     search_count_statement,
     search_page_statement,
 )
@@ -69,6 +68,7 @@ from tribe_service.graphql.compiled.plan import Plan, RootPlan, Statement
 from tribe_service.graphql.compiled.readers import Reader, Unsupported
 from tribe_service.graphql.declarations import (
     Chosen,
+    Decoded,
     Follows,
     ListedAtRoot,
     LookedUp,
@@ -260,10 +260,7 @@ class Planner:
             details,
             lambda sub: self._union(binding.nodes, sub, level),
             cursor,
-            {
-                "rank": lambda field: readers.column(rank, readers.converter(field.type)),
-                "snippet": lambda field: readers.column(level.column("snippet"), highlighted_html),
-            },
+            lambda field: self._hit_field(field, level),
         )
         select = level.select_list()
 
@@ -291,6 +288,17 @@ class Planner:
         return RootPlan(key, field, details[0].node, prepare)
 
     # -- objects ---------------------------------------------------------------------
+
+    def _hit_field(self, field: GraphQLField, level: Level) -> Reader:
+        """A search hit's own field: a column of the hit, through its declared decoding."""
+        declaration = declaration_of(field)
+        if isinstance(declaration, Decoded):
+            return readers.column(level.column(declaration.column), declaration.decode)
+        definition = field.extensions.get("strawberry-definition")
+        column = getattr(definition, "python_name", None)
+        if field.args or column is None or getattr(definition, "base_resolver", True) is not None:
+            raise Unsupported(f"search hit field {field.type}")
+        return readers.column(level.column(column), readers.converter(field.type))
 
     def _object(
         self, object_type: GraphQLObjectType, details: FieldDetailsList, level: Level
