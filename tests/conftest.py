@@ -163,6 +163,13 @@ def database_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def database_server_url() -> str:
+    """The URL of the session's server (its ``postgres`` database), for scratch databases."""
+    assert _database is not None
+    return _database.server_url
+
+
+@pytest.fixture(scope="session")
 def embedded_server() -> object:
     """The session's embedded PostgreSQL (its log, a superuser ``psql``); needs one running.
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tribe_service.graphql.pagination import encode_cursor
+from tribe_service.graphql.paging import encode_cursor
 
 SORT_KEY_VALUES = st.one_of(
     st.text(),

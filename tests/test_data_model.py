@@ -23,7 +23,8 @@ from piccolo.engine.postgres import PostgresTransaction
 from ulid import ULID
 
 from tests.schema_facts import ENUM_COLUMNS
-from tribe_service.data_access import shapes
+from tribe_service.data_access import discovery, shapes
+from tribe_service.data_access.relations import Relation
 from tribe_service.data_access.shapes import RowShape
 from tribe_service.ids import new_ulid, ulid_at
 from tribe_service.tables import (
@@ -672,3 +673,37 @@ def test_api_row_shape_names_only_columns_of_its_piccolo_table(name):
     # Vectors, search documents and secrets stay in the database.
     secret = [column for column in shape.columns if columns[column]._meta.secret]
     assert not secret, f"{name} reads secret columns: {secret}"
+
+
+# The rows discovery statements derive (no table): their shapes are checked against what
+# the statements return, both the batched form (the resolvers) and the correlated one
+# (the compiled plans), on the seeded data.
+DISCOVERED_SHAPES = {
+    Relation.OPEN_ROLE_CANDIDATES: ("tribe_open_roles", discovery.CANDIDATE),
+    Relation.USER_SIMILAR_BUILDERS: ("users", discovery.SIMILAR),
+    Relation.PROJECT_SIMILAR_PROJECTS: ("projects", discovery.SIMILAR),
+}
+
+
+def test_every_discovered_list_has_its_shape_checked():
+    assert set(DISCOVERED_SHAPES) == set(discovery.DISCOVERED)
+
+
+@pytest.mark.parametrize("relation", list(DISCOVERED_SHAPES))
+async def test_discovered_row_shapes_are_what_the_statements_return(relation, engine, seeded):
+    from tribe_service.graphql.loaders import Loaders
+
+    table, shape = DISCOVERED_SHAPES[relation]
+    parents = [record["id"] for record in await engine.fetch(f"SELECT id FROM {table}")]
+    loader = Loaders(engine).discovered(relation, 5)
+    rows = [row for found in await loader.load_many(parents) for row in found]
+    assert rows, relation  # the seed has candidates and neighbours
+    assert all(set(shape.columns) <= set(row) for row in rows), (shape.columns, rows[0])
+    correlated = discovery.DISCOVERED[relation].correlated(shape.select_list("t1"), "t1", "p", 5)
+    async with engine.transaction():
+        await engine.fetch(discovery.HNSW_SETTINGS_SQL)
+        # the subquery selects every column of the shape: a missing one fails the statement
+        records = await engine.fetch(
+            f"SELECT (SELECT count(*) FROM ({correlated}) x) AS found FROM {table} p"
+        )
+    assert sum(record["found"] for record in records) == len(rows)

@@ -9,8 +9,7 @@ import math
 import pytest
 
 from tribe_service.config import load_settings
-from tribe_service.data_access import discovery
-from tribe_service.embeddings import BuilderProfile, ProjectProfile, embedder_for
+from tribe_service.embeddings import BuilderProfile, ProjectProfile, embedder_for, store
 from tribe_service.embeddings.filler import BackgroundFiller, fill_missing_embeddings
 from tribe_service.embeddings.hashing import HashingEmbedder, builder_vector, project_vector
 from tribe_service.ids import new_ulid
@@ -175,7 +174,7 @@ async def builders_without_embeddings(seeded):
 
 async def test_two_fillers_at_once_fill_every_row_exactly_once(engine, builders_without_embeddings):
     expected = builders_without_embeddings
-    missing = (await discovery.count_missing_embeddings())["users"]
+    missing = (await store.count_missing_embeddings(engine))["users"]
     assert missing >= EXTRA_BUILDERS
     embedder = HashingEmbedder()
     reports = await asyncio.wait_for(
@@ -187,7 +186,7 @@ async def test_two_fillers_at_once_fill_every_row_exactly_once(engine, builders_
     )
     assert sum(report.users for report in reports) == missing
     assert all(report.users > 0 for report in reports)  # both really worked
-    assert (await discovery.count_missing_embeddings())["users"] == 0
+    assert (await store.count_missing_embeddings(engine))["users"] == 0
     rows = await User.select(User.id, User.headline, User.embedding).where(
         User.id.is_in(list(expected))
     )
@@ -205,10 +204,10 @@ async def test_the_background_filler_fills_new_rows_and_stops_cleanly(
     await filler.start()
     try:
         for _ in range(200):
-            if (await discovery.count_missing_embeddings())["users"] == 0:
+            if (await store.count_missing_embeddings(engine))["users"] == 0:
                 break
             await asyncio.sleep(0.05)
-        assert (await discovery.count_missing_embeddings())["users"] == 0
+        assert (await store.count_missing_embeddings(engine))["users"] == 0
         task = filler._task
     finally:
         await filler.stop()

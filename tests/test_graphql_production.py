@@ -9,7 +9,7 @@ import strawberry
 from tribe_service.app import create_app
 from tribe_service.config import load_settings
 from tribe_service.graphql.errors import UNEXPECTED_ERROR_MESSAGE
-from tribe_service.graphql.pagination import check_page_size
+from tribe_service.graphql.paging import check_page_size
 from tribe_service.graphql.schema import build_extensions
 
 pytestmark = pytest.mark.usefixtures("seeded")

@@ -1,7 +1,9 @@
-"""Resolvers batch: the landing page costs the same statements for 2 rows or 50.
+"""Both executors batch: the landing page costs the same statements for 2 rows or 50.
 
-The seeded data set is grown to well over 50 rows per list for this module,
-then seeded again afterwards (the seed clears and reloads every table).
+Run on the compiled path and on Strawberry's resolvers (``COMPILED_EXECUTION=false``):
+the DataLoaders must batch each relation per level as the plans do. The seeded data
+set is grown to well over 50 rows per list for this module by a factory, and exactly
+those rows are removed afterwards (the shared database is left as it was, unseeded).
 
 A relation costs one statement per level whenever a page touches it: the two
 newest feed events target a project and a tribe (user targets share the
@@ -10,92 +12,46 @@ actors' batch), so the 2-row page touches every relation the 50-row page does.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import os
 
+import httpx
 import pytest
 
+from tests.factories import add_builders_with_everything, remove_builders
 from tests.graphql_client import graphql_data
-from tribe_service.engine import count_statements
-from tribe_service.enums import EventType, MemberRole, MemberStatus
 from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY
-from tribe_service.ids import new_ulid, ulid_at
-from tribe_service.tables import (
-    FeedEvent,
-    Project,
-    ProjectCollaborator,
-    Skill,
-    Tribe,
-    TribeMember,
-    TribeOpenRole,
-    User,
-    UserSkill,
-)
+from tribe_service.statement_counting import count_statements
 
 EXTRA = 60
 
 
 @pytest.fixture(scope="module")
 async def larger_data_set(seeded):
-    from tribe_service.seed import seed_database
+    from tribe_service.seed import count_rows
 
-    skills = await Skill.select(Skill.id).limit(3)
-    now = datetime.now(tz=UTC)
-    users = [
-        User(
-            id=new_ulid(),
-            email=f"mass{i}@example.com",
-            username=f"mass{i}",
-            display_name=f"Mass Builder {i}",
-            builder_score=float(i % 40),
-        )
-        for i in range(EXTRA)
-    ]
-    await User.insert(*users)
-    await UserSkill.insert(
-        *(UserSkill(user_id=u.id, skill_id=s["id"]) for u in users for s in skills)
-    )
-    projects = [
-        Project(id=new_ulid(), owner_id=u.id, title=f"Mass project {u.username}") for u in users
-    ]
-    await Project.insert(*projects)
-    await ProjectCollaborator.insert(
-        *(
-            ProjectCollaborator(project_id=p.id, user_id=users[(i + 1) % EXTRA].id)
-            for i, p in enumerate(projects)
-        )
-    )
-    tribes = [Tribe(id=new_ulid(), owner_id=u.id, name=f"Mass tribe {u.username}") for u in users]
-    await Tribe.insert(*tribes)
-    await TribeMember.insert(
-        *(
-            TribeMember(
-                tribe_id=t.id, user_id=u.id, role=MemberRole.OWNER, status=MemberStatus.ACTIVE
-            )
-            for t, u in zip(tribes, users, strict=True)
-        )
-    )
-    await TribeOpenRole.insert(*(TribeOpenRole(tribe_id=t.id, title="Engineer") for t in tribes))
-    events = []
-    for i, (user, project, tribe) in enumerate(zip(users, projects, tribes, strict=True)):
-        moment = now - timedelta(minutes=i)  # i = 0 is the newest, newer than the seed's
-        kind, target = [
-            (EventType.PROJECT_CREATED, ("project", project.id)),
-            (EventType.TRIBE_CREATED, ("tribe", tribe.id)),
-            (EventType.BUILDER_JOINED, ("user", user.id)),
-        ][i % 3]
-        events.append(
-            FeedEvent(
-                id=ulid_at(moment),
-                event_type=kind,
-                actor_id=user.id,
-                target_type=target[0],
-                target_id=target[1],
-                created_at=moment,
-            )
-        )
-    await FeedEvent.insert(*events)
+    before = await count_rows()
+    user_ids = await add_builders_with_everything(EXTRA)
     yield
-    await seed_database()
+    await remove_builders(user_ids)
+    assert await count_rows() == before
+
+
+@pytest.fixture(params=["compiled", "resolvers"])
+async def path_client(request, engine):
+    """An in-process client of an app answering on one executor."""
+    from tribe_service.app import create_app
+    from tribe_service.config import load_settings
+
+    settings = load_settings(
+        {
+            **os.environ,
+            "RATE_LIMIT_POINTS_PER_MINUTE": "0",
+            "COMPILED_EXECUTION": str(request.param == "compiled").lower(),
+        }
+    )
+    transport = httpx.ASGITransport(app=create_app(settings, engine))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
 
 
 async def statements_for(client, first: int) -> tuple[int, dict, list[str]]:
@@ -105,7 +61,8 @@ async def statements_for(client, first: int) -> tuple[int, dict, list[str]]:
 
 
 @pytest.mark.usefixtures("larger_data_set")
-async def test_statement_count_does_not_grow_with_page_size(client):
+async def test_statement_count_does_not_grow_with_page_size(path_client):
+    client = path_client
     small, small_data, small_statements = await statements_for(client, 2)
     large, large_data, large_statements = await statements_for(client, 50)
     again = [(await statements_for(client, first))[0] for first in (2, 50, 2, 50)]

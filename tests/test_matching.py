@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.graphql_client import graphql, graphql_data
-from tribe_service.engine import count_statements
 from tribe_service.graphql.client_operations import ROLE_CANDIDATES_QUERY, SIMILAR_BUILDERS_QUERY
+from tribe_service.statement_counting import count_statements
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

@@ -14,8 +14,9 @@ import pytest
 
 from tribe_service.app import create_app
 from tribe_service.config import load_settings
+from tribe_service.database_errors import is_database_unavailable
 from tribe_service.embedded_postgres import EmbeddedPostgres, temporary_server
-from tribe_service.engine import build_engine, is_database_unavailable
+from tribe_service.engine import build_engine
 from tribe_service.graphql.errors import DATABASE_UNAVAILABLE_MESSAGE
 
 HEALTH = {"query": "{ health }"}

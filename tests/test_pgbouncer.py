@@ -22,8 +22,8 @@ from tests.conftest import database_name, run_cli
 from tests.graphql_client import graphql, graphql_data
 from tests.test_admin import csrf, login
 from tribe_service.config import DatabasePooler
+from tribe_service.connections import connection_config
 from tribe_service.embedded_postgres import EmbeddedPostgres
-from tribe_service.engine import connection_config
 from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY
 from tribe_service.graphql.errors import DATABASE_UNAVAILABLE_MESSAGE
 from tribe_service.pgbouncer import LocalPgBouncer, pgbouncer_binary

@@ -12,7 +12,8 @@ import pytest
 from piccolo.querystring import QueryString
 
 from tribe_service.config import DatabasePooler, load_settings
-from tribe_service.engine import TribeEngine, build_engine, connection_config
+from tribe_service.connections import connection_config
+from tribe_service.engine import TribeEngine, build_engine
 from tribe_service.replicas import ReplicaMonitor, ReplicaState, ReplicaStatus
 
 # Two replicas on ports nothing listens on.

@@ -143,7 +143,7 @@ async def test_snippets_are_escaped_html(engine, seeded):
     async with engine.transaction() as transaction:
         bio = "Ships <script>alert(1)</script> & hotel software, 1 < 2"
         await User.update({User.bio: bio}).where(User.username == "tomnakamura")
-        rows = await discovery.search(SearchText.parse("hotel"), [SearchKind.USER], 5, None)
+        rows = await discovery.search(engine, SearchText.parse("hotel"), [SearchKind.USER], 5, None)
         await transaction.rollback()
     [row] = rows
     snippet = row["snippet"]

@@ -18,9 +18,9 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from tribe_service.engine import count_statements
 from tribe_service.graphql.client_operations import LANDING_PAGE_QUERY
 from tribe_service.observability import tracing
+from tribe_service.statement_counting import count_statements
 
 GRAPHQL_SPANS = ["graphql.parse", "graphql.validate", "graphql.execute", "graphql.encode"]
 

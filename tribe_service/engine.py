@@ -1,26 +1,14 @@
-"""The database engine: Piccolo's PostgresEngine, taught pgvector and a few manners.
+"""The database engine: Piccolo's PostgresEngine with a pool, counting and read replicas.
 
-* Every connection, pooled or not, decodes ``vector`` to ``list[float]`` (asyncpg
-  has no codec for it, and Piccolo Admin's detail view fails without one).
-* Connecting gives up after a few seconds, so a dead database is an error a
-  client sees quickly, never a hang.
-* Statements are counted per asyncio context when asked (see
-  :func:`count_statements`): tests and the benchmark use it to prove that
-  GraphQL resolvers batch their queries.
-* A connection goes back to the pool without asyncpg's reset statement
-  (``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``):
-  the app keeps no session state (no ``SET``, ``LISTEN``, advisory locks or
-  cursors), so the reset was a round trip per query that returned nothing.
-  An open transaction is still rolled back on release (asyncpg does that
-  before calling the pool's ``reset``).
+How it connects (codecs, timeouts, PgBouncer) is in :mod:`tribe_service.connections`;
+which errors mean an outage in :mod:`tribe_service.database_errors`; statements are
+counted per asyncio context when asked (:mod:`tribe_service.statement_counting`).
+
 * Read replicas (``DATABASE_REPLICA_URLS``) are Piccolo ``extra_nodes``
   named ``replica_1``, ``replica_2``...; statements sent inside
   :meth:`TribeEngine.reading` go to a healthy one, everything else (writes,
   transactions, migrations, the admin) to the primary. See
   :mod:`tribe_service.replicas` for what "healthy" means.
-* Behind PgBouncer (``DATABASE_POOLER=pgbouncer``) asyncpg's prepared-statement
-  cache is off: in transaction mode a named statement prepared on one server
-  connection is unknown on the next.
 """
 
 from __future__ import annotations
@@ -33,140 +21,28 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 import asyncpg
-from pgvector import Vector
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
 from tribe_service.config import DatabasePooler, Settings
+from tribe_service.connections import (
+    connection_config,
+    keep_session,
+    prepare_connection,
+    statement_timeout_settings,
+)
+from tribe_service.database_errors import is_database_unavailable
 from tribe_service.replicas import ReplicaMonitor, ReplicaStatus
 
-CONNECT_TIMEOUT_SECONDS = 3.0
+# Named here too for code written before the split (benchmarks/ imports them from here).
+from tribe_service.statement_counting import count_statements as count_statements
+from tribe_service.statement_counting import record_statement
+
 # How long closing a pool waits for borrowed connections to come back before it
 # terminates them: a leaked or stuck connection must not hang a shutdown forever.
 POOL_CLOSE_TIMEOUT_SECONDS = 10.0
 
 logger = logging.getLogger(__name__)
-
-# Errors that mean "the database cannot be reached right now", as opposed to a
-# bad query. Clients get a clear "database unavailable" message for these.
-_UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,  # refused, reset, unreachable
-    TimeoutError,
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
-    asyncpg.exceptions.TooManyConnectionsError,
-)
-
-
-def is_database_unavailable(error: BaseException) -> bool:
-    """True if ``error`` says the database cannot be reached (not that a query is wrong)."""
-    if isinstance(error, _UNAVAILABLE_ERRORS):
-        return True
-    # A pooled connection whose server went away fails with this on next use.
-    if isinstance(error, asyncpg.exceptions.InterfaceError) and "closed" in str(error):
-        return True
-    # A query cancelled while the server shuts down (graphql-core cancels the sibling
-    # fields of a failed one) can leave its connection mid-operation; the next query
-    # on it fails with this until the pool drops it. Seen by `just stress`.
-    return isinstance(error, asyncpg.exceptions.InternalClientError) and (
-        "another operation" in str(error)
-    )
-
-
-class StatementCounter:
-    """The SQL statements sent in one asyncio context (and its child tasks).
-
-    Counters nest: a statement counts in the innermost one and every one around it
-    (each GraphQL operation counts its own, inside a test's count of a request).
-    """
-
-    def __init__(self, outer: StatementCounter | None = None) -> None:
-        self.statements: list[str] = []
-        self.outer = outer
-
-    @property
-    def count(self) -> int:
-        """How many statements were sent."""
-        return len(self.statements)
-
-
-_statement_counter: contextvars.ContextVar[StatementCounter | None] = contextvars.ContextVar(
-    "statement_counter", default=None
-)
-
-
-@contextlib.contextmanager
-def count_statements() -> Iterator[StatementCounter]:
-    """Count the statements the engine sends inside this block (and its child tasks)."""
-    counter = StatementCounter(_statement_counter.get())
-    token = _statement_counter.set(counter)
-    try:
-        yield counter
-    finally:
-        _statement_counter.reset(token)
-
-
-def _encode_vector(value: Any) -> bytes:
-    return (value if isinstance(value, Vector) else Vector(list(value))).to_binary()
-
-
-def _decode_vector(data: bytes) -> list[float]:
-    return Vector.from_binary(data).to_list()
-
-
-async def register_vector_codec(connection: asyncpg.Connection) -> None:
-    """Teach one connection the ``vector`` type, if the extension exists yet."""
-    try:
-        await connection.set_type_codec(
-            "vector",
-            schema="public",
-            encoder=_encode_vector,
-            decoder=_decode_vector,
-            format="binary",
-        )
-    except ValueError as error:  # before the first migration there is no `vector`
-        if not str(error).startswith("unknown type"):
-            raise
-
-
-async def prepare_connection(connection: asyncpg.Connection) -> None:
-    """Every pooled connection: the ``vector`` codec, and asyncpg's ``record[]`` decoder.
-
-    Compiled plans return arrays of records nested inside records; asyncpg loads
-    a type's decoder only when it appears at a statement's top level, so one
-    statement here loads it for the connection's lifetime.
-    """
-    await register_vector_codec(connection)
-    await connection.fetchval("SELECT ARRAY[ROW(1)]")
-
-
-async def keep_session(connection: asyncpg.Connection) -> None:
-    """The pool's ``reset``: nothing to undo, since the app never changes session state."""
-
-
-def _count(sql: str) -> None:
-    counter = _statement_counter.get()
-    while counter is not None:
-        counter.statements.append(sql)
-        counter = counter.outer
-
-
-def statement_timeout_settings(seconds: float | None) -> dict[str, str]:
-    """Server settings bounding every statement of a pooled connection.
-
-    Given at connect time, so they hold for the connection's life (the pool runs
-    no reset on release anyway). Only the pool (the app's requests) gets them:
-    migrations and ``just scale`` connect outside it and may run long.
-    """
-    if seconds is None:
-        return {}
-    return {
-        "statement_timeout": str(max(1, round(seconds * 1000))),
-        # A statement whose client went away (a cancelled request whose connection the
-        # pool closed) is stopped within a second, not left waiting on a lock.
-        "client_connection_check_interval": "1000",
-    }
-
 
 _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("reading", default=False)
 
@@ -267,7 +143,7 @@ class TribeEngine(PostgresEngine):
 
     async def ping(self) -> None:
         """Run ``SELECT 1`` on the primary; raises if it cannot be reached."""
-        _count("SELECT 1")
+        record_statement("SELECT 1")
         await PostgresEngine.run_querystring(self, QueryString("SELECT 1"))
 
     async def open_pool(self) -> None:
@@ -289,7 +165,7 @@ class TribeEngine(PostgresEngine):
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         """Run one statement (on a replica inside :meth:`reading`), counting it if asked."""
-        _count(str(querystring))
+        record_statement(str(querystring))
         return await self._routed(
             lambda engine: PostgresEngine.run_querystring(engine, querystring, in_pool=in_pool)
         )
@@ -311,9 +187,9 @@ class TribeEngine(PostgresEngine):
         if not statements:
             return []
         for sql, _ in statements:
-            _count(sql)
+            record_statement(sql)
         if setup is not None:
-            _count(setup)
+            record_statement(setup)
         return await self._routed(
             lambda engine: engine._fetch_all_on_one_connection(statements, setup)
         )
@@ -370,14 +246,6 @@ class TribeEngine(PostgresEngine):
 def replica_node_name(index: int) -> str:
     """The Piccolo node name of the ``index``-th (0-based) URL in ``DATABASE_REPLICA_URLS``."""
     return f"replica_{index + 1}"
-
-
-def connection_config(url: str, pooler: DatabasePooler) -> dict[str, Any]:
-    """asyncpg connection options for ``url``, fit for what sits in front of the server."""
-    config: dict[str, Any] = {"dsn": url, "timeout": CONNECT_TIMEOUT_SECONDS}
-    if pooler is DatabasePooler.PGBOUNCER:
-        config["statement_cache_size"] = 0
-    return config
 
 
 def build_engine(settings: Settings) -> TribeEngine:

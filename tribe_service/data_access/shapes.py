@@ -1,8 +1,10 @@
-"""API row shapes: the columns of each table that the API reads, declared once.
+"""API row shapes: the columns of each table that the API reads, from its Piccolo table.
 
-Search vectors, embeddings and secrets stay in the database. The GraphQL types
-wrap rows of these shapes (``from_row``); the loaders and the compiled executor
-select exactly these columns.
+A table's columns are declared once, in :mod:`tribe_service.tables`; its shape is
+every column not marked ``secret`` (search vectors, embeddings, password and token
+hashes are, and stay in the database), its JSONB columns decoded. The GraphQL types
+wrap rows of these shapes (``graphql.resolvers.from_row``); the loaders select
+these columns and the compiled executor the ones a document asks for.
 """
 
 from __future__ import annotations
@@ -12,6 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+from piccolo.columns import JSONB
+from piccolo.table import Table
+
+from tribe_service.tables import (
+    FeedEvent,
+    Project,
+    ProjectCollaborator,
+    Skill,
+    Tribe,
+    TribeMember,
+    TribeOpenRole,
+    User,
+)
 
 Row = dict[str, Any]
 
@@ -25,6 +40,18 @@ class RowShape:
     table: str
     columns: tuple[str, ...]
     json_columns: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, table: type[Table]) -> RowShape:
+        """The shape of ``table``: its columns but the secret ones, in the table's order."""
+        columns = [column for column in table._meta.columns if not column._meta.secret]
+        return cls(
+            table._meta.tablename,
+            tuple(column._meta.db_column_name for column in columns),
+            frozenset(
+                column._meta.db_column_name for column in columns if isinstance(column, JSONB)
+            ),
+        )
 
     def select_list(self, alias: str) -> str:
         """``alias.column, ...`` for every column of the shape."""
@@ -40,67 +67,11 @@ class RowShape:
         return row
 
 
-USER = RowShape(
-    "users",
-    (
-        "id",
-        "email",
-        "username",
-        "display_name",
-        "avatar_url",
-        "headline",
-        "primary_role",
-        "timezone",
-        "availability_status",
-        "builder_score",
-        "bio",
-        "contact_links",
-        "github_username",
-        "onboarding_completed",
-        "created_at",
-    ),
-    frozenset({"contact_links"}),
-)
-SKILL = RowShape("skills", ("id", "name", "slug", "category"))
-PROJECT = RowShape(
-    "projects",
-    (
-        "id",
-        "owner_id",
-        "title",
-        "description",
-        "status",
-        "role",
-        "thumbnail_url",
-        "links",
-        "tech_stack",
-        "impact_metrics",
-        "github_repo_full_name",
-        "github_stars",
-        "created_at",
-        "updated_at",
-    ),
-    frozenset({"links", "tech_stack", "impact_metrics"}),
-)
-COLLABORATOR = RowShape(
-    "project_collaborators",
-    ("id", "project_id", "user_id", "role", "status", "invited_at", "confirmed_at"),
-)
-TRIBE = RowShape(
-    "tribes",
-    ("id", "owner_id", "name", "mission", "status", "max_members", "created_at", "updated_at"),
-)
-TRIBE_MEMBER = RowShape(
-    "tribe_members",
-    ("id", "tribe_id", "user_id", "role", "status", "joined_at", "requested_at"),
-)
-OPEN_ROLE = RowShape(
-    "tribe_open_roles",
-    ("id", "tribe_id", "title", "skills_needed", "filled", "filled_by"),
-    frozenset({"skills_needed"}),
-)
-FEED_EVENT = RowShape(
-    "feed_events",
-    ("id", "event_type", "actor_id", "target_type", "target_id", "metadata", "created_at"),
-    frozenset({"metadata"}),
-)
+USER = RowShape.of(User)
+SKILL = RowShape.of(Skill)
+PROJECT = RowShape.of(Project)
+COLLABORATOR = RowShape.of(ProjectCollaborator)
+TRIBE = RowShape.of(Tribe)
+TRIBE_MEMBER = RowShape.of(TribeMember)
+OPEN_ROLE = RowShape.of(TribeOpenRole)
+FEED_EVENT = RowShape.of(FeedEvent)

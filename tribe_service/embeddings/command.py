@@ -9,9 +9,10 @@ import asyncpg
 from piccolo.engine import engine_finder
 
 from tribe_service.config import settings_or_exit
+from tribe_service.database_errors import is_database_unavailable
 from tribe_service.embeddings import embedder_for
 from tribe_service.embeddings.filler import DEFAULT_BATCH_SIZE, fill_missing_embeddings
-from tribe_service.engine import TribeEngine, is_database_unavailable
+from tribe_service.engine import TribeEngine
 
 
 # No return annotation: targ would list "return" among the command's arguments in --help.

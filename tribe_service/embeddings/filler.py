@@ -20,9 +20,9 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
-from tribe_service.data_access import discovery
-from tribe_service.embeddings import Embedder
-from tribe_service.engine import TribeEngine, is_database_unavailable
+from tribe_service.database_errors import is_database_unavailable
+from tribe_service.embeddings import Embedder, store
+from tribe_service.engine import TribeEngine
 
 DEFAULT_BATCH_SIZE = 200
 # In the app: small batches keep each stretch of embedding CPU in the event loop short.
@@ -49,17 +49,17 @@ async def fill_batch(engine: TribeEngine, embedder: Embedder, table: str, batch_
     no embedding, in one transaction; how many it did."""
     async with engine.transaction():
         if table == "users":
-            builders = await discovery.claim_builders_without_embedding(batch_size)
+            builders = await store.claim_builders_without_embedding(engine, batch_size)
             ids = [row_id for row_id, _ in builders]
             if builders:  # a hosted embedder would be called for nothing otherwise
                 vectors = await embedder.embed_builders([profile for _, profile in builders])
-                await discovery.store_embeddings(table, ids, vectors)
+                await store.store_embeddings(engine, table, ids, vectors)
         else:
-            projects = await discovery.claim_projects_without_embedding(batch_size)
+            projects = await store.claim_projects_without_embedding(engine, batch_size)
             ids = [row_id for row_id, _ in projects]
             if projects:
                 vectors = await embedder.embed_projects([profile for _, profile in projects])
-                await discovery.store_embeddings(table, ids, vectors)
+                await store.store_embeddings(engine, table, ids, vectors)
     return len(ids)
 
 

@@ -11,8 +11,9 @@ spirit of GitHub's node limit and Shopify's calculated query cost:
   (whatever schema it is: the estimate reads the arguments, not a list of
   fields). A connection's ``first`` sizes its ``edges`` and ``nodes``. ``first``
   is counted within 0..``MAX_PAGE_SIZE``: outside that the resolver refuses it;
-* a list without ``first`` counts at :data:`UNPAGED_LIST_SIZES` (the skill
-  taxonomy, a builder's skills) or, by default, at ``MAX_PAGE_SIZE``.
+* a list without ``first`` counts at the ``list_size`` its field declares
+  (:mod:`~tribe_service.graphql.declarations`: the skill taxonomy, a builder's
+  skills) or, by default, at ``MAX_PAGE_SIZE``.
 
 Fragments are measured once per size they are spread at, so the estimate is
 linear in the document. Operations above the budget are refused with
@@ -49,20 +50,13 @@ from graphql import (
 from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
 
+from tribe_service.graphql.declarations import declaration_of
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache, hashable
 from tribe_service.graphql.errors import QUERY_TOO_COMPLEX, rate_limited_error
-from tribe_service.graphql.pagination import MAX_PAGE_SIZE
+from tribe_service.graphql.paging import MAX_PAGE_SIZE
 
 PAGE_SIZE_ARGUMENT = "first"
 
-# Lists that take no `first`, at the size they count as (type name, field name).
-# Bounded by the data, not by the request: the taxonomy is a fixed vocabulary,
-# and a builder lists a handful of skills, an open role needs a handful.
-UNPAGED_LIST_SIZES: Mapping[tuple[str, str], int] = {
-    ("Query", "skills"): 200,
-    ("User", "skills"): 20,
-    ("Candidate", "matchedSkills"): 10,  # the role's skills a candidate holds
-}
 # Introspection (GraphiQL's schema query) is small and fixed; count it flat.
 INTROSPECTION_COST = 1
 # What an operation refused before execution spends of its client's budget: the
@@ -157,7 +151,7 @@ class CostEstimator:
         elif size is not None:
             count = size  # the edges or nodes of a connection
         else:
-            count = UNPAGED_LIST_SIZES.get((parent.name, name), MAX_PAGE_SIZE)
+            count = unpaged_list_size(definition)
         # A connection's `first` sizes its lists; a list's own `first` is spent here.
         inner_size = None if is_list else own_size
         return count * (1 + self.selection_set(node.selection_set, inner_type, inner_size))
@@ -181,6 +175,16 @@ class CostEstimator:
         if not isinstance(value, int) or isinstance(value, bool):
             return MAX_PAGE_SIZE
         return min(max(value, 0), MAX_PAGE_SIZE)
+
+
+def unpaged_list_size(definition: GraphQLField) -> int:
+    """What a list without ``first`` counts as: its declared size, else ``MAX_PAGE_SIZE``.
+
+    Such lists are bounded by the data, not by the request (the skill taxonomy).
+    """
+    declaration = declaration_of(definition)
+    size = None if declaration is None else declaration.list_size
+    return MAX_PAGE_SIZE if size is None else size
 
 
 def _field_definition(parent: GraphQLNamedType, name: str) -> GraphQLField | None:

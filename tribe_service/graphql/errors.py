@@ -21,7 +21,7 @@ from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
-from tribe_service.engine import is_database_unavailable
+from tribe_service.database_errors import is_database_unavailable
 from tribe_service.rate_limit import Spending
 
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"

@@ -10,7 +10,6 @@ so cached rows never outlive it. The SQL lives in
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime
 from functools import partial
@@ -18,9 +17,11 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from tribe_service.data_access import discovery, relations
+from tribe_service.data_access import relations
+from tribe_service.data_access.discovery.candidates import open_role_candidates
+from tribe_service.data_access.discovery.similarity import similar_builders, similar_projects
 from tribe_service.data_access.relations import Relation
-from tribe_service.data_access.shapes import PROJECT, SKILL, TRIBE, USER, Row, RowShape
+from tribe_service.data_access.shapes import Row, RowShape
 from tribe_service.engine import TribeEngine
 
 __all__ = ["Loaders", "Relation"]
@@ -52,50 +53,70 @@ class LoadersByArguments:
         return self._loaders[arguments]
 
 
-def _status(status: enum.Enum | None) -> str | None:
-    return None if status is None else str(status.value)
+# The batched load of each discovered list (ranked in SQL), and the parent key of its rows.
+_DISCOVERIES: dict[
+    Relation, tuple[Callable[[TribeEngine, list[str], int], Awaitable[list[Row]]], str]
+] = {
+    Relation.OPEN_ROLE_CANDIDATES: (open_role_candidates, "role_id"),
+    Relation.USER_SIMILAR_BUILDERS: (similar_builders, "source_id"),
+    Relation.PROJECT_SIMILAR_PROJECTS: (similar_projects, "source_id"),
+}
 
 
 class Loaders:
-    """The DataLoaders of one request.
+    """The DataLoaders of one request, made on first use.
 
-    Rows by id are batched per *relation* (``users(Relation.PROJECT_OWNER)``), not
-    in one loader per table: a shared loader merges the loads of sibling branches
-    only when their parents happen to arrive in the same tick, so the statement
-    count of a query would depend on database timing. Per relation it is fixed:
-    one statement per relation and level that the page touches.
+    Rows by id are batched per *relation* (``rows(USER, Relation.PROJECT_OWNER)``),
+    not in one loader per table: a shared loader merges the loads of sibling
+    branches only when their parents happen to arrive in the same tick, so the
+    statement count of a query would depend on database timing. Per relation it is
+    fixed: one statement per relation and level that the page touches.
     """
 
     def __init__(self, engine: TribeEngine) -> None:
         self._engine = engine
         self._by_id: dict[tuple[Relation, str], DataLoader[str, Row | None]] = {}
-        self.skills_by_user = self._related(Relation.USER_SKILLS)
-        self.projects_by_owner = self._related(Relation.USER_PROJECTS)
-        self.tribes_by_member = self._related(Relation.USER_TRIBES)
-        self.open_roles_by_tribe = self._related(Relation.TRIBE_OPEN_ROLES)
-        self.collaborators_by_project = LoadersByArguments(
-            partial(self._load_with_status, Relation.PROJECT_COLLABORATORS)
-        )
-        self.collaborations_by_user = LoadersByArguments(
-            partial(self._load_with_status, Relation.USER_COLLABORATIONS)
-        )
-        self.members_by_tribe = LoadersByArguments(
-            partial(self._load_with_status, Relation.TRIBE_MEMBERS)
-        )
-        self.activity_by_actor = LoadersByArguments(self._load_activity)
-        self.activity_count_by_actor: DataLoader[str, int] = DataLoader(
+        self._related: dict[Relation, LoadersByArguments] = {}
+        self._discovered: dict[Relation, LoadersByArguments] = {}
+        self._below = LoadersByArguments(self._load_activity)
+        self._count_below: DataLoader[str, int] = DataLoader(
             load_fn=partial(relations.count_activity, engine)
         )
-        # Discovery: each open role's / builder's / project's first ``first`` matches.
-        self.candidates_by_role = LoadersByArguments(
-            partial(self._load_discovered, discovery.open_role_candidates, "role_id")
-        )
-        self.similar_builders = LoadersByArguments(
-            partial(self._load_discovered, discovery.similar_builders, "source_id")
-        )
-        self.similar_projects = LoadersByArguments(
-            partial(self._load_discovered, discovery.similar_projects, "source_id")
-        )
+
+    def rows(self, shape: RowShape, relation: Relation) -> DataLoader[str, Row | None]:
+        """Rows of ``shape`` by id, for one relation (e.g. ``Relation.PROJECT_OWNER``)."""
+        key = (relation, shape.table)
+        if key not in self._by_id:
+            load = partial(relations.load_by_ids, self._engine, shape)
+            self._by_id[key] = DataLoader(load_fn=load)
+        return self._by_id[key]
+
+    def related(self, relation: Relation, status: str | None) -> DataLoader[str, list[Row]]:
+        """Each parent's rows of the to-many ``relation`` (of ``status``, if given)."""
+        if relation not in self._related:
+            self._related[relation] = LoadersByArguments(partial(self._load_related, relation))
+        return self._related[relation](status)
+
+    def discovered(self, relation: Relation, first: int) -> DataLoader[str, list[Row]]:
+        """Each parent's first ``first`` rows of a discovered list (candidates, nearest)."""
+        if relation not in self._discovered:
+            find, parent_key = _DISCOVERIES[relation]
+            self._discovered[relation] = LoadersByArguments(
+                partial(self._load_discovered, partial(find, self._engine), parent_key)
+            )
+        return self._discovered[relation](first)
+
+    def below(
+        self, relation: Relation, after: tuple[datetime, str] | None, limit: int
+    ) -> DataLoader[str, list[Row]]:
+        """Each builder's page of ``relation`` (their activity) after a keyset position."""
+        assert relation is Relation.USER_ACTIVITY, relation
+        return self._below(after, limit)
+
+    def count_below(self, relation: Relation) -> DataLoader[str, int]:
+        """How many rows of ``relation`` (their activity) each builder has."""
+        assert relation is Relation.USER_ACTIVITY, relation
+        return self._count_below
 
     @staticmethod
     async def _load_discovered(
@@ -106,38 +127,12 @@ class Loaders:
     ) -> list[list[Row]]:
         return _grouped(keys, await find(keys, first), field)
 
-    def _related(self, relation: Relation) -> DataLoader[str, list[Row]]:
-        return DataLoader(load_fn=partial(relations.load_related, self._engine, relation))
-
-    async def _load_with_status(
-        self, relation: Relation, status: enum.Enum | None, keys: list[str]
+    async def _load_related(
+        self, relation: Relation, status: str | None, keys: list[str]
     ) -> list[list[Row]]:
-        return await relations.load_related(self._engine, relation, keys, _status(status))
+        return await relations.load_related(self._engine, relation, keys, status)
 
     async def _load_activity(
         self, after: tuple[datetime, str] | None, limit: int, keys: list[str]
     ) -> list[list[Row]]:
         return await relations.load_activity(self._engine, keys, after, limit)
-
-    def _rows_by_id(self, relation: Relation, shape: RowShape) -> DataLoader[str, Row | None]:
-        key = (relation, shape.table)
-        if key not in self._by_id:
-            load = partial(relations.load_by_ids, self._engine, shape)
-            self._by_id[key] = DataLoader(load_fn=load)
-        return self._by_id[key]
-
-    def users(self, relation: Relation) -> DataLoader[str, Row | None]:
-        """Users by id, for one relation (e.g. ``Relation.PROJECT_OWNER``)."""
-        return self._rows_by_id(relation, USER)
-
-    def projects(self, relation: Relation) -> DataLoader[str, Row | None]:
-        """Projects by id, for one relation."""
-        return self._rows_by_id(relation, PROJECT)
-
-    def tribes(self, relation: Relation) -> DataLoader[str, Row | None]:
-        """Tribes by id, for one relation."""
-        return self._rows_by_id(relation, TRIBE)
-
-    def skills(self, relation: Relation) -> DataLoader[str, Row | None]:
-        """Skills by id, for one relation."""
-        return self._rows_by_id(relation, SKILL)

@@ -31,7 +31,7 @@ from typing import Any
 import msgspec
 
 from tribe_service.graphql.client_operations import OPERATIONS_DIR, document, operation_names
-from tribe_service.graphql.pagination import DEFAULT_PAGE_SIZE
+from tribe_service.graphql.paging import DEFAULT_PAGE_SIZE
 
 MANIFEST_FORMAT = "apollo-persisted-query-manifest"
 

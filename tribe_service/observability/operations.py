@@ -29,7 +29,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
-from tribe_service.engine import StatementCounter, count_statements
 from tribe_service.graphql.cost import operation_cost
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE
 from tribe_service.graphql.errors import (
@@ -42,6 +41,7 @@ from tribe_service.graphql.errors import (
 )
 from tribe_service.graphql.validation_cache import validation_cache
 from tribe_service.observability import metrics, tracing
+from tribe_service.statement_counting import StatementCounter, count_statements
 
 # Codes of the limits that refuse an operation before it runs (README: "Limits").
 LIMIT_CODES = frozenset(

@@ -14,7 +14,8 @@ from typing import Any
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 
 from tribe_service.data_access.migrations import applied_migrations
-from tribe_service.engine import TribeEngine, is_database_unavailable
+from tribe_service.database_errors import is_database_unavailable
+from tribe_service.engine import TribeEngine
 
 
 def shipped_migrations() -> set[tuple[str, str]]:

@@ -15,8 +15,9 @@ import logging
 import time
 from typing import Any
 
-from tribe_service.data_access.discovery import count_missing_embeddings
-from tribe_service.engine import TribeEngine, is_database_unavailable
+from tribe_service.database_errors import is_database_unavailable
+from tribe_service.embeddings.store import count_missing_embeddings
+from tribe_service.engine import TribeEngine
 from tribe_service.graphql.compiled.executor import STATS
 from tribe_service.observability import metrics
 
@@ -81,7 +82,7 @@ class Sampler:
             return
         self._backlog_read_at = now
         try:
-            missing = await count_missing_embeddings()
+            missing = await count_missing_embeddings(self.engine)
         except Exception as error:
             if not is_database_unavailable(error):
                 raise

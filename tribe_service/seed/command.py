@@ -13,8 +13,8 @@ import time
 import asyncpg
 
 from tribe_service.config import settings_or_exit
+from tribe_service.database_errors import is_database_unavailable
 from tribe_service.embeddings import Embedder, embedder_for
-from tribe_service.engine import is_database_unavailable
 from tribe_service.seed import seed_database
 from tribe_service.tables import User
 

@@ -16,8 +16,10 @@ from typing import Any
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from tribe_service.graphql.compiled.planner import Plan, keyed_variables, plan_operation
+from tribe_service.graphql.compiled.plan import Plan
+from tribe_service.graphql.compiled.planner import plan_operation
 from tribe_service.graphql.compiled.readers import Unsupported
+from tribe_service.graphql.compiled.variables import keyed_variables
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache, hashable
 from tribe_service.graphql.errors import client_error_for
 from tribe_service.observability import tracing

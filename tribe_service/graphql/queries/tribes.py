@@ -6,28 +6,35 @@ import strawberry
 
 from tribe_service.data_access import pages
 from tribe_service.data_access.relations import Relation
+from tribe_service.data_access.shapes import TRIBE
 from tribe_service.graphql.context import Info
-from tribe_service.graphql.pagination import (
-    DEFAULT_PAGE_SIZE,
-    Connection,
-    enum_filters,
-    fetch_connection,
-)
+from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
+from tribe_service.graphql.pagination import Connection
+from tribe_service.graphql.paging import DEFAULT_PAGE_SIZE
+from tribe_service.graphql.resolvers import from_row, root_page
 from tribe_service.graphql.types.enums import TribeStatus
 from tribe_service.graphql.types.tribe import TribeType
+
+TRIBES = ListedAtRoot(pages.TRIBES, filters={"status": "status"})
 
 
 @strawberry.type
 class TribeQuery:
     """Tribes."""
 
-    @strawberry.field(description="The tribe with this id, if any.")
+    @strawberry.field(
+        description="The tribe with this id, if any.",
+        metadata=declare(LookedUp(TRIBE, argument="id", column="id")),
+    )
     async def tribe(self, info: Info, id: strawberry.ID) -> TribeType | None:
         """One tribe by id."""
-        row = await info.context.loaders.tribes(Relation.QUERY_TRIBE).load(str(id))
-        return TribeType.from_row(row) if row else None
+        row = await info.context.loaders.rows(TRIBE, Relation.QUERY_TRIBE).load(str(id))
+        return from_row(TribeType, row) if row else None
 
-    @strawberry.field(description="Tribes, newest first.")
+    @strawberry.field(
+        description="Tribes, newest first.",
+        metadata=declare(TRIBES),
+    )
     async def tribes(
         self,
         info: Info,
@@ -36,7 +43,4 @@ class TribeQuery:
         status: TribeStatus | None = None,
     ) -> Connection[TribeType] | None:
         """A page of tribes, optionally filtered by status."""
-        filters = enum_filters(status=status)
-        return await fetch_connection(
-            info.context.engine, pages.TRIBES, TribeType.from_row, first, after, filters
-        )
+        return await root_page(info, TRIBES, TribeType, first, after, {"status": status})

@@ -10,29 +10,39 @@ from tribe_service.data_access import pages
 from tribe_service.data_access.pages import ROOT_ALIAS, lookup_statement
 from tribe_service.data_access.shapes import USER
 from tribe_service.graphql.context import Info
-from tribe_service.graphql.pagination import (
-    DEFAULT_PAGE_SIZE,
-    Connection,
-    enum_filters,
-    fetch_connection,
-)
+from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
+from tribe_service.graphql.pagination import Connection
+from tribe_service.graphql.paging import DEFAULT_PAGE_SIZE
+from tribe_service.graphql.resolvers import from_row, root_page
 from tribe_service.graphql.types.enums import AvailabilityStatus, UserRole
 from tribe_service.graphql.types.user import UserType
 
 USER_BY_USERNAME = lookup_statement(USER, "username", USER.select_list(ROOT_ALIAS))
 
 
+BUILDERS = ListedAtRoot(
+    pages.BUILDERS,
+    filters={"role": "primary_role", "availability": "availability_status", "skills": "skills"},
+)
+
+
 @strawberry.type
 class UserQuery:
     """Builders."""
 
-    @strawberry.field(description="The builder with this username, if any.")
+    @strawberry.field(
+        description="The builder with this username, if any.",
+        metadata=declare(LookedUp(USER, argument="username", column="username")),
+    )
     async def user(self, info: Info, username: str) -> UserType | None:
         """One builder by username."""
         records = await info.context.engine.fetch(USER_BY_USERNAME, username)
-        return UserType.from_row(USER.row(records[0])) if records else None
+        return from_row(UserType, USER.row(records[0])) if records else None
 
-    @strawberry.field(description="Builders by builder score, highest first, then id.")
+    @strawberry.field(
+        description="Builders by builder score, highest first, then id.",
+        metadata=declare(BUILDERS),
+    )
     async def builders(
         self,
         info: Info,
@@ -49,8 +59,5 @@ class UserQuery:
         ] = None,
     ) -> Connection[UserType] | None:
         """A page of builders, optionally filtered by role, availability and skills."""
-        filters = enum_filters(primary_role=role, availability_status=availability)
-        filters["skills"] = skills
-        return await fetch_connection(
-            info.context.engine, pages.BUILDERS, UserType.from_row, first, after, filters
-        )
+        filters = {"role": role, "availability": availability, "skills": skills}
+        return await root_page(info, BUILDERS, UserType, first, after, filters)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated
 
 import strawberry
 
-from tribe_service.data_access.relations import Relation
-from tribe_service.graphql.context import Info
+from tribe_service.data_access.relations import FEED_TARGETS, Relation
+from tribe_service.data_access.shapes import FEED_EVENT
+from tribe_service.graphql.declarations import Member, row_type
+from tribe_service.graphql.resolvers import chosen, follows
 from tribe_service.graphql.types.enums import EventType
-from tribe_service.graphql.types.json_objects import FeedEventMetadata, from_json
+from tribe_service.graphql.types.json_objects import FeedEventMetadata
 from tribe_service.graphql.types.project import ProjectType
 from tribe_service.graphql.types.tribe import TribeType
-from tribe_service.graphql.types.user import UserType, load_user
+from tribe_service.graphql.types.user import UserType
 
 FeedTarget = Annotated[
     ProjectType | TribeType | UserType,
@@ -21,6 +23,7 @@ FeedTarget = Annotated[
 ]
 
 
+@row_type(FEED_EVENT)
 @strawberry.type(name="FeedEvent", description="Something a builder did.")
 class FeedEventType:
     """A row of ``feed_events``."""
@@ -31,37 +34,14 @@ class FeedEventType:
     target_id: str
     metadata: FeedEventMetadata
     created_at: datetime
-    actor_id: strawberry.Private[str]
-
-    @strawberry.field(description="The builder who did it.")
-    async def actor(self, info: Info) -> UserType:
-        """Loaded in one batch per request level."""
-        return await load_user(info, self.actor_id, Relation.FEED_PEOPLE)
-
-    @strawberry.field(description="The project, tribe or builder it was done to (null if gone).")
-    async def target(self, info: Info) -> FeedTarget | None:
-        """Loaded through the same per-request loaders as every other relation."""
-        loaders = info.context.loaders
-        if self.target_type == "project":
-            row = await loaders.projects(Relation.FEED_TARGET).load(self.target_id)
-            return ProjectType.from_row(row) if row else None
-        if self.target_type == "tribe":
-            row = await loaders.tribes(Relation.FEED_TARGET).load(self.target_id)
-            return TribeType.from_row(row) if row else None
-        if self.target_type == "user":
-            row = await loaders.users(Relation.FEED_PEOPLE).load(self.target_id)
-            return UserType.from_row(row) if row else None
-        return None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Self:
-        """Wrap a ``feed_events`` row."""
-        return cls(
-            id=strawberry.ID(row["id"]),
-            event_type=EventType(row["event_type"]),
-            target_type=row["target_type"],
-            target_id=row["target_id"],
-            metadata=from_json(FeedEventMetadata, row["metadata"]),
-            created_at=row["created_at"],
-            actor_id=row["actor_id"],
-        )
+    actor: UserType = follows(Relation.FEED_PEOPLE, description="The builder who did it.")
+    target: FeedTarget | None = chosen(
+        "target_type",
+        {
+            "project": Member(ProjectType, FEED_TARGETS["project"], Relation.FEED_TARGET),
+            "tribe": Member(TribeType, FEED_TARGETS["tribe"], Relation.FEED_TARGET),
+            # Actors and user targets are siblings: one batch serves both.
+            "user": Member(UserType, FEED_TARGETS["user"], Relation.FEED_PEOPLE),
+        },
+        description="The project, tribe or builder it was done to (null if gone).",
+    )

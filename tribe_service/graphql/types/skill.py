@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
-
 import strawberry
 
+from tribe_service.data_access.shapes import SKILL
+from tribe_service.graphql.declarations import row_type
 from tribe_service.graphql.types.enums import SkillCategory
 
 
+@row_type(SKILL)
 @strawberry.type(name="Skill", description="A skill from the taxonomy.")
 class SkillType:
     """A row of ``skills``."""
@@ -17,13 +18,3 @@ class SkillType:
     name: str
     slug: str
     category: SkillCategory
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Self:
-        """Wrap a ``skills`` row."""
-        return cls(
-            id=strawberry.ID(row["id"]),
-            name=row["name"],
-            slug=row["slug"],
-            category=SkillCategory(row["category"]),
-        )
