@@ -23,18 +23,25 @@ dev: _venv
     host="${HOST:-127.0.0.1}" port="${PORT:-8000}"
     echo "GraphQL API + GraphiQL: http://$host:$port/graphql"
     echo "Health for load balancers: http://$host:$port/healthz"
+    # Development only (the route does not exist elsewhere): the same cookies as a GitHub sign-in
+    echo "Sign in without GitHub: GET http://$host:$port/auth/dev/sign-in?username=mayachen"
     # Development only: creates an `admin` with a random password (printed once) if no admin exists
     {{ bin }}/python -m tribe_service.admin dev-login "http://$host:$port/admin/"
     exec {{ bin }}/uvicorn tribe_service.app:app --reload --reload-dir tribe_service \
         --host "$host" --port "$port"
 
-# Serve production-style: no reload, no migrations; honours HOST, PORT, WORKERS, GRACEFUL_SHUTDOWN_SECONDS
+# Serve production-style: no reload, no migrations; honours HOST, PORT, WORKERS, GRACEFUL_SHUTDOWN_SECONDS, PROMETHEUS_MULTIPROC_DIR
 serve: _venv
     #!/usr/bin/env bash
     set -euo pipefail
     # A plain assignment, so that set -e stops here if the URL cannot be had.
     url="$({{ just_executable() }} --quiet _database-url)"
     export DATABASE_URL="$url"
+    # Every worker writes its metrics to files here and /metrics adds them up (prometheus-client's
+    # multiprocess mode); files left by an earlier run would count again, so they go.
+    export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-${TMPDIR:-/tmp}/tribe-metrics-${PORT:-8000}}"
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+    find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete
     # SIGTERM: stop accepting, let in-flight requests finish for at most that long, then exit.
     exec {{ bin }}/uvicorn tribe_service.app:app --no-access-log \
         --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}" --workers "${WORKERS:-1}" \
@@ -197,6 +204,9 @@ bench *args: _venv
     url="$({{ just_executable() }} --quiet _database-url)"
     export DATABASE_URL="$url"
     {{ bin }}/python -m benchmarks.bench {{ args }}
+    # Metrics and tracing on vs off on the landing page (docs/operations.md; also `just bench-overhead`).
+    overhead=(); [[ " {{ args }} " == *" --no-write "* ]] && overhead=(--no-write)
+    {{ bin }}/python -m benchmarks.overhead "${overhead[@]}"
 
 # Load, database outage, fuzzing and memory checks on the scaled data; writes docs/reliability.md
 stress *args: _venv
@@ -215,3 +225,12 @@ bench-scaling *args: _venv
     url="$({{ just_executable() }} --quiet _database-url)"
     export DATABASE_URL="$url"
     {{ bin }}/python -m benchmarks.scaling {{ args }}
+
+# Landing page with metrics and tracing on vs off, alternating rounds; writes docs/operations.md (--rounds=, --duration=, --no-write)
+bench-overhead *args: _venv
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # A plain assignment, so that set -e stops here if the URL cannot be had.
+    url="$({{ just_executable() }} --quiet _database-url)"
+    export DATABASE_URL="$url"
+    {{ bin }}/python -m benchmarks.overhead {{ args }}

@@ -96,13 +96,8 @@ def record(directory: Path, output: Path, replay: Path | None) -> None:
 
 def collect_cases(engine_facts: dict[str, list[Any]]) -> list[dict[str, Any]]:
     """The client's operations, the hand-written corpus, then generated operations."""
-    from graphql import print_ast, visit
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
-    from hypothesis_graphql import queries
-
     from tests.graphql_corpus import hand_written_documents, variable_cases
-    from tests.test_graphql_differential import GRAPHQL_SCHEMA, Tame, lift_arguments
+    from tests.test_graphql_differential import generated_operation, generation
 
     cases = [
         {"document": document, "variables": variables}
@@ -110,25 +105,9 @@ def collect_cases(engine_facts: dict[str, list[Any]]) -> list[dict[str, Any]]:
         for variables in variable_cases(document, engine_facts)
     ]
 
-    @settings(
-        max_examples=GENERATED_OPERATIONS,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(
-        document=queries(GRAPHQL_SCHEMA, print_ast=lambda node: node),
-        lift=st.booleans(),
-        tame=st.integers(0, 4),
-    )
+    @generation(GENERATED_OPERATIONS)
     def generate(document: Any, lift: bool, tame: int) -> None:
-        if tame:
-            document = visit(document, Tame())
-        if lift:
-            text, variables = lift_arguments(document, GRAPHQL_SCHEMA)
-        else:
-            text, variables = print_ast(document), {}
+        text, variables = generated_operation(document, lift, tame)
         cases.append({"document": text, "variables": variables})
 
     generate()

@@ -43,7 +43,7 @@ def _parses(text: str) -> bool:
 def documents_in_tests() -> list[str]:
     """String literals of the test modules that are GraphQL query documents."""
     found: list[str] = []
-    for path in sorted(TESTS_DIR.glob("test_*.py")):
+    for path in sorted(TESTS_DIR.rglob("test_*.py")):  # tests/auth/ too (viewer documents)
         for node in ast.walk(ast.parse(path.read_text())):
             text = node.value if isinstance(node, ast.Constant) else None
             if isinstance(text, str) and _parses(text) and text not in found:

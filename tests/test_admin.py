@@ -80,12 +80,16 @@ async def login(client: httpx.AsyncClient, username: str, password: str) -> http
 
 
 async def restore_user(user: User) -> None:
-    """Put a seeded user back as it was (raw SQL: an ORM update moves ``updated_at``)."""
+    """Put a seeded user back as it was (raw SQL: an ORM update moves ``updated_at``).
+
+    The admin's edit form sends times back to the second: ``created_at`` is restored too.
+    """
     await User.raw(
         "UPDATE users SET headline = {}, display_name = {}, password_hash = NULL,"
-        " github_access_token_encrypted = NULL, updated_at = {} WHERE id = {}",
+        " github_access_token_encrypted = NULL, created_at = {}, updated_at = {} WHERE id = {}",
         user.headline,
         user.display_name,
+        user.created_at,
         user.updated_at,
         user.id,
     )

@@ -123,11 +123,13 @@ async def test_chromium_logs_in_and_sees_maya_chen(live_server, seeded, admin_lo
         assert row["embedding"] == embedding
         assert "browser" in row["search_vector"]  # the trigger saw the new name
     finally:
+        # The form saves times to the second: created_at goes back as it was too.
         await User.raw(
             "UPDATE users SET display_name = {}, password_hash = NULL, embedding = {},"
-            " updated_at = {} WHERE id = {}",
+            " created_at = {}, updated_at = {} WHERE id = {}",
             maya.display_name,
             maya.embedding,
+            maya.created_at,
             maya.updated_at,
             maya.id,
         )

@@ -329,26 +329,37 @@ def generated_tally(db):
     assert tally.compiled >= tally.operations // 4, tally
 
 
-@settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
-@given(
-    document=queries(GRAPHQL_SCHEMA, print_ast=lambda node: node),
-    lift=st.booleans(),
-    tame=st.integers(0, 4),
-)
-async def test_generated_operations_answer_alike(db, generated_tally, document, lift, tame):
-    engine = db
-    if tame:  # four in five: valid page sizes; the rest keep hypothesis' values
+def generation(examples: int) -> Any:
+    """Hypothesis' settings and strategies for ``examples`` generated operations (deterministic)."""
+    chosen = settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    strategies = given(
+        document=queries(GRAPHQL_SCHEMA, print_ast=lambda node: node),
+        lift=st.booleans(),
+        tame=st.integers(0, 4),
+    )
+    return lambda test: chosen(strategies(test))
+
+
+def generated_operation(document: DocumentNode, lift: bool, tame: int) -> tuple[str, dict]:
+    """A generated document as sent: tamed four times in five (valid page sizes, the rest
+    keep hypothesis' values), its literal arguments lifted into variables when ``lift``."""
+    if tame:
         document = visit(document, Tame())
     if lift:
-        text, variables = lift_arguments(document, GRAPHQL_SCHEMA)
-    else:
-        text, variables = print_ast(document), {}
+        return lift_arguments(document, GRAPHQL_SCHEMA)
+    return print_ast(document), {}
+
+
+@generation(EXAMPLES)
+async def test_generated_operations_answer_alike(db, generated_tally, document, lift, tame):
+    engine = db
+    text, variables = generated_operation(document, lift, tame)
     parse(text)
     STATS.reset()
     await assert_same(engine, text, variables)

@@ -33,7 +33,7 @@ SPEC_FIELDS = {
 
 # Issue 12's discovery fields, beyond the spec's section 5.
 DISCOVERY_FIELDS = {
-    "User": {"similarBuilders"},
+    "User": {"similarBuilders", "sessions"},  # sessions: issue 17 (the viewer's own only)
     "Project": {"similarProjects"},
     "OpenRole": {"candidates"},
 }
@@ -67,6 +67,7 @@ ROOT_FIELDS = {
     "feed": "FeedEventConnection",
     "search": "SearchConnection",
     "skills": "[Skill!]",
+    "viewer": "User",  # issue 17: the signed-in builder, null when signed out
 }
 
 INTROSPECTION = """{

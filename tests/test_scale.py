@@ -31,18 +31,13 @@ from tests.conftest import run_cli
 from tribe_service.columns import TSVector, Vector
 from tribe_service.embeddings import BuilderProfile, ProjectProfile
 from tribe_service.embeddings.hashing import builder_vector, project_vector
-from tribe_service.scale.generator import (
-    SCALE_EMAIL_DOMAIN,
-    ScaleCounts,
-    ScaleDataSet,
-    generate,
-    skill_catalogue,
-    skill_rows,
-    ulid_string,
-)
-from tribe_service.scale.loader import _build_index
+from tribe_service.scale.dataset import SCALE_EMAIL_DOMAIN, ScaleCounts, ScaleDataSet
+from tribe_service.scale.generator import generate
+from tribe_service.scale.loader import build_index
 from tribe_service.scale.progress import Progress
 from tribe_service.scale.records import FEED_EVENTS, SKILLS, CopyLayout
+from tribe_service.scale.skills import skill_catalogue, skill_rows
+from tribe_service.scale.streams import ulid_string
 
 USERS, PROJECTS, TRIBES, EVENTS = 200, 300, 40, 1000
 SEED = 7
@@ -500,7 +495,7 @@ async def test_an_index_build_out_of_shared_memory_is_retried_serially(database_
     transaction = connection.transaction()
     await transaction.start()
     try:
-        await _build_index(connection, definition, Progress(stream=notes))
+        await build_index(connection, definition, Progress(stream=notes))
         assert await connection.fetchval("SELECT to_regclass('scale_probe') IS NOT NULL")
         assert await connection.fetchval("SHOW max_parallel_maintenance_workers") == "0"
     finally:

@@ -85,7 +85,7 @@ TIMESTAMPS = (defaulted("created_at", TSTZ, NOW), defaulted("updated_at", TSTZ, 
 COLUMNS: dict[str, tuple[Col, ...]] = {
     "users": (
         ID,
-        required("email", varchar(255)),
+        optional("email", varchar(255)),  # issue 17: GitHub may give no (or a taken) address
         optional("password_hash", varchar(255)),
         required("username", varchar(50)),
         required("display_name", varchar(100)),
@@ -99,6 +99,7 @@ COLUMNS: dict[str, tuple[Col, ...]] = {
         defaulted("contact_links", JSONB, {}),
         optional("github_username", varchar(100)),
         optional("github_access_token_encrypted", varchar(500)),
+        optional("github_id", "bigint"),  # issue 17: GitHub's numeric user id
         defaulted("onboarding_completed", BOOLEAN, False),
         optional("search_vector", TSVECTOR),
         optional("embedding", VECTOR),
@@ -111,6 +112,11 @@ COLUMNS: dict[str, tuple[Col, ...]] = {
         required("expires_at", TSTZ),
         optional("revoked_at", TSTZ),
         defaulted("created_at", TSTZ, NOW),
+        # issue 17: sessions (token families) and rotation
+        optional("family_id", ULID),
+        optional("replaced_by", ULID),
+        optional("user_agent", varchar(300)),
+        optional("last_used_at", TSTZ),
     ),
     "user_skills": (
         ID,
@@ -192,7 +198,12 @@ COLUMNS: dict[str, tuple[Col, ...]] = {
 
 # Every UNIQUE constraint of each table (the primary key aside), as column sets.
 UNIQUE: dict[str, set[frozenset[str]]] = {
-    "users": {frozenset({"email"}), frozenset({"username"}), frozenset({"github_username"})},
+    "users": {
+        frozenset({"email"}),
+        frozenset({"username"}),
+        frozenset({"github_username"}),
+        frozenset({"github_id"}),
+    },
     "refresh_tokens": {frozenset({"token_hash"})},
     "user_skills": {frozenset({"user_id", "skill_id"})},
     "skills": {frozenset({"name"}), frozenset({"slug"})},
@@ -272,6 +283,7 @@ INDEXES = (
     Ix("projects", "btree", (Key("owner_id"),)),
     Ix("tribes", "btree", (Key("owner_id"),)),
     Ix("refresh_tokens", "btree", (Key("user_id"),)),
+    Ix("refresh_tokens", "btree", (Key("family_id"),)),  # a session's tokens (issue 17)
     Ix("tribe_open_roles", "btree", (Key("tribe_id"),)),
     # The spec's "unique indexed" columns (the UNIQUE constraint's index).
     Ix("users", "btree", (Key("email"),)),

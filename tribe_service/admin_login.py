@@ -31,7 +31,8 @@ from piccolo.apps.user.tables import BaseUser
 from piccolo_api.rate_limiting.middleware import RateLimitProvider
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tribe_service.rate_limit import IPNetwork, client_address
+from tribe_service.observability import metrics
+from tribe_service.rate_limit import IPNetwork, client_address, increment
 from tribe_service.request_guard import send_error
 
 LOGIN_PATH = "/public/login/"  # below the admin's mount path
@@ -129,6 +130,7 @@ class LoginThrottle:
         ]
         for key, limit in keys:
             if await self._failures(key) >= limit:
+                metrics.RATE_LIMIT_REFUSALS.labels("admin-login").inc()
                 retry = await self.store.expires_in(key) or self.lockout_seconds
                 await send_error(
                     send,
@@ -141,9 +143,7 @@ class LoginThrottle:
         status = await _forward(self.app, scope, body, receive, send)
         if status == 401:
             for key, _ in keys:
-                await self.store.set(
-                    key, str(await self._failures(key) + 1), expires_in=self.lockout_seconds
-                )
+                await increment(self.store, key, self.lockout_seconds)
         elif status is not None and status < 400:
             await self.store.delete(keys[0][0])
 

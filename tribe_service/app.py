@@ -20,10 +20,15 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.types import ControllerRouterHandler, Receive, Scope, Send
+from opentelemetry.sdk.trace import TracerProvider
 from piccolo.engine import engine_finder
 
 from tribe_service.admin import MOUNT_PATH, AdminMount, build_admin
 from tribe_service.admin_login import LoginThrottle
+from tribe_service.auth.origin_check import SameOriginWrites
+from tribe_service.auth.routes import auth_router
+from tribe_service.auth.sessions import SessionManager
+from tribe_service.auth.signed_tokens import TokenSigner
 from tribe_service.config import Settings, settings_or_exit
 from tribe_service.embeddings import embedder_for
 from tribe_service.embeddings.filler import BackgroundFiller
@@ -32,8 +37,10 @@ from tribe_service.garbage_collection import tune_for_serving
 from tribe_service.graphiql import graphiql_assets_router
 from tribe_service.graphql.trusted_documents import ManifestError, TrustedDocuments
 from tribe_service.graphql.view import TribeGraphQL
+from tribe_service.observability.instrumentation import Instrumentation
 from tribe_service.rate_limit import PointsBudget, parse_networks
 from tribe_service.request_guard import AllowedHosts, BoundedBody, security_headers
+from tribe_service.shared_store import SharedStore
 
 RATE_LIMIT_STORE = "rate_limit"
 
@@ -56,22 +63,38 @@ def load_trusted_documents(settings: Settings) -> TrustedDocuments | None:
         raise SystemExit(f"configuration error: TRUSTED_DOCUMENTS: {error}") from None
 
 
+def shared_or_memory_store(settings: Settings) -> Store:
+    """Where budgets and lockouts live: Redis (``REDIS_URL``) or this process's memory."""
+    return SharedStore.from_url(settings.redis_url) if settings.redis_url else MemoryStore()
+
+
 def create_app(
     settings: Settings | None = None,
     engine: TribeEngine | None = None,
     rate_limit_store: Store | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> Litestar:
     """Build the ASGI app; the pool opens on start-up and closes on shutdown.
 
     ``rate_limit_store`` keeps the GraphQL budgets and the admin's failed logins:
-    a ``MemoryStore`` per process unless given (a ``RedisStore`` shares them).
+    a ``MemoryStore`` per process unless given or ``REDIS_URL`` is set (then shared).
+    ``tracer_provider`` traces the app (default: as the ``OTEL_*`` variables say).
     """
     settings = settings or settings_or_exit()
     engine = engine or current_engine()
-    store = rate_limit_store or MemoryStore()
+    store = rate_limit_store or shared_or_memory_store(settings)
+    instrumentation = Instrumentation(settings, engine, tracer_provider)
     budget = PointsBudget(store, "graphql", settings.rate_limit_points_per_minute)
+    signer = TokenSigner(settings.session_secrets)
+    sessions = SessionManager(engine, settings, signer)
     graphql_app = BoundedBody(
-        TribeGraphQL(settings, engine, budget, load_trusted_documents(settings)),
+        TribeGraphQL(
+            settings,
+            engine,
+            budget,
+            load_trusted_documents(settings),
+            sessions=sessions if settings.sessions_enabled else None,
+        ),
         settings.max_body_bytes,
     )
     login_throttle = LoginThrottle(
@@ -112,10 +135,16 @@ def create_app(
         return Response(body, status_code=status_code)
 
     handlers: list[ControllerRouterHandler] = [graphql, admin, healthz]
+    handlers.append(auth_router(settings, engine, sessions, signer))
+    handlers += instrumentation.route_handlers
     if not settings.is_production:  # GraphiQL is off there
         handlers.append(graphiql_assets_router())
     on_startup: list[Callable[[], Any]] = [engine.open_pool, tune_for_serving]
     on_shutdown: list[Callable[[], Any]] = [engine.close_connection_pool]
+    on_startup += instrumentation.on_startup
+    on_shutdown = [*instrumentation.on_shutdown, *on_shutdown]
+    if isinstance(store, SharedStore):
+        on_shutdown.append(store.close)
     if settings.embedding_fill_interval > 0:
         # Every worker runs one; FOR UPDATE SKIP LOCKED keeps them off each other's rows.
         filler = BackgroundFiller(
@@ -127,11 +156,19 @@ def create_app(
         route_handlers=handlers,
         cors_config=CORSConfig(allow_origins=settings.allowed_origins, allow_credentials=True),
         middleware=[  # Starlette-typed ASGI middleware
+            *instrumentation.middleware,
             security_headers,  # type: ignore[list-item]
             # A forged Host would end up in the admin's redirects; /healthz answers any
-            # (load balancers ask by address).
-            partial(AllowedHosts, hosts=settings.hosts, exempt=("/healthz",)),  # type: ignore[list-item]
+            # (load balancers ask by address), and so do /readyz and /metrics.
+            partial(
+                AllowedHosts,
+                hosts=settings.hosts,
+                exempt=("/healthz", *instrumentation.host_check_exempt),
+            ),  # type: ignore[list-item]
+            # Cookie-carrying writes only from the frontend's (or the API's own) origin.
+            partial(SameOriginWrites, allowed_origins=settings.allowed_origins),  # type: ignore[list-item]
         ],
+        plugins=instrumentation.plugins,
         stores={RATE_LIMIT_STORE: store},
         # Litestar's /schema pages describe only /healthz; production serves none.
         openapi_config=None if settings.is_production else DEFAULT_OPENAPI_CONFIG,

@@ -46,11 +46,21 @@ class DatabasePooler(enum.StrEnum):
     PGBOUNCER = "pgbouncer"
 
 
+class LogFormat(enum.StrEnum):
+    """How log lines are written: JSON lines for collectors, or for people reading a terminal."""
+
+    JSON = "json"
+    CONSOLE = "console"
+
+
 class ConfigError(ValueError):
     """A configuration value is missing or malformed."""
 
 
 MIN_REPLICA_CHECK_INTERVAL_MS = 50
+DEFAULT_FRONTEND_URL = "http://localhost:3000"
+MAX_ACCESS_TOKEN_TTL_SECONDS = 15 * 60  # an access token is never good for longer
+MIN_SESSION_SECRET_LENGTH = 32
 
 
 def _split_list(value: str) -> list[str]:
@@ -104,6 +114,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     allowed_hosts: str = ""
     admin_login_max_failures: int = 5
     admin_lockout_seconds: int = 300
+    # Sign in with GitHub and sessions (README: "Sign in with GitHub").
+    frontend_url: str = DEFAULT_FRONTEND_URL
+    github_client_id: str = ""
+    github_client_secret: str = ""
+    github_authorize_url: str = "https://github.com/login/oauth/authorize"
+    github_token_url: str = "https://github.com/login/oauth/access_token"
+    github_api_url: str = "https://api.github.com"
+    github_redirect_url: str = ""
+    session_secret: str = ""
+    access_token_ttl_seconds: int = MAX_ACCESS_TOKEN_TTL_SECONDS
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    refresh_reuse_grace_seconds: float = 5.0
+    # Operating it (README: "Operations"; tribe_service/observability/).
+    metrics: bool = True  # /metrics and the per-operation metrics; off: neither
+    metrics_token: str = ""  # production serves /metrics only with this bearer token
+    slow_operation_ms: int = 500  # slower operations are logged with their SQL
+    log_format: LogFormat | None = None  # json in production, console elsewhere
+    log_level: str = "INFO"
+    redis_url: str = ""  # shares rate limits and admin lockouts between workers and instances
 
     def __post_init__(self) -> None:
         _check_postgres_url("DATABASE_URL", self.database_url)
@@ -135,6 +164,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
             raise ValueError("OPERATION_TIMEOUT_SECONDS must be positive")
         if self.rate_limit_points_per_minute < 0:
             raise ValueError("RATE_LIMIT_POINTS_PER_MINUTE must be 0 (off) or more")
+        if self.slow_operation_ms < 0:
+            raise ValueError("SLOW_OPERATION_MS must be 0 or more")
+        if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(
+                f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {self.log_level!r})"
+            )
+        if self.redis_url and urlsplit(self.redis_url).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
         for proxy in _split_list(self.trusted_proxies):
             try:
                 ipaddress.ip_network(proxy, strict=False)
@@ -142,12 +179,37 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
                 raise ValueError(
                     f"TRUSTED_PROXIES: {proxy!r} is not an address or network"
                 ) from None
+        self._check_sign_in()
+
+    def _check_sign_in(self) -> None:
+        """The sign-in settings (README: "Sign in with GitHub")."""
+        if not 1 <= self.access_token_ttl_seconds <= MAX_ACCESS_TOKEN_TTL_SECONDS:
+            raise ValueError(
+                f"ACCESS_TOKEN_TTL_SECONDS must be between 1 and {MAX_ACCESS_TOKEN_TTL_SECONDS}"
+            )
+        if self.refresh_token_ttl_seconds <= self.access_token_ttl_seconds:
+            raise ValueError(
+                "REFRESH_TOKEN_TTL_SECONDS must be longer than ACCESS_TOKEN_TTL_SECONDS"
+            )
+        if self.refresh_reuse_grace_seconds < 0:
+            raise ValueError("REFRESH_REUSE_GRACE_SECONDS must not be negative")
+        if any(len(key) < MIN_SESSION_SECRET_LENGTH for key in self.session_secrets):
+            raise ValueError(
+                f"SESSION_SECRET: every key must be at least {MIN_SESSION_SECRET_LENGTH} characters"
+            )
+        for name in ("frontend_url", "github_authorize_url", "github_token_url", "github_api_url"):
+            if urlsplit(getattr(self, name)).scheme not in {"http", "https"}:
+                raise ValueError(f"{name.upper()} must be an http(s) URL")
 
     def __repr__(self) -> str:
         """Every setting, with the database password masked (settings end up in logs)."""
         fields = {f.name: getattr(self, f.name) for f in msgspec.structs.fields(self)}
         fields["database_url"] = mask_password(self.database_url)
         fields["database_replica_urls"] = ",".join(map(mask_password, self.replica_urls))
+        for secret in ("github_client_secret", "session_secret"):
+            fields[secret] = "***" if fields[secret] else ""
+        fields["redis_url"] = mask_password(self.redis_url)
+        fields["metrics_token"] = "***" if self.metrics_token else ""
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in fields.items()) + ")"
 
     @property
@@ -173,6 +235,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
         return [] if self.is_production else list(DEVELOPMENT_CORS_ORIGINS)
 
     @property
+    def logs_as_json(self) -> bool:
+        """``LOG_FORMAT``, else JSON lines in production and readable lines elsewhere."""
+        if self.log_format is None:
+            return self.is_production
+        return self.log_format is LogFormat.JSON
+
+    @property
     def replica_urls(self) -> list[str]:
         """``DATABASE_REPLICA_URLS`` as a list: the read replicas, in order (may be empty)."""
         return _split_list(self.database_replica_urls)
@@ -189,6 +258,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
             return _split_list(self.allowed_hosts)
         local = ["localhost", "127.0.0.1", "[::1]"]
         return [*local, "testserver"] if self.environment is Environment.TEST else local
+
+    @property
+    def session_secrets(self) -> list[str]:
+        """``SESSION_SECRET``: keys for session tokens, comma-separated; the first signs."""
+        return _split_list(self.session_secret)
+
+    @property
+    def sessions_enabled(self) -> bool:
+        """Sign-in works: production needs ``SESSION_SECRET`` (elsewhere a per-process key
+        stands in), so several workers or instances accept each other's tokens."""
+        return bool(self.session_secrets) or not self.is_production
+
+    @property
+    def github_configured(self) -> bool:
+        """True when GitHub sign-in has a client id and secret."""
+        return bool(self.github_client_id and self.github_client_secret)
 
     @property
     def admin_hosts(self) -> list[str]:

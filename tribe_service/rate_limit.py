@@ -10,8 +10,8 @@
 
 The buckets live in a Litestar :class:`~litestar.stores.base.Store`: a
 ``MemoryStore`` per process by default; a ``RedisStore`` shares them between
-instances (see the README). Reading and writing a bucket are two steps, so
-instances sharing a store may let a client overspend by one request each.
+instances (``REDIS_URL``, :mod:`tribe_service.shared_store`), spending in one
+atomic step there, so instances sharing it cannot let a client overspend.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import msgspec
 from litestar.stores.base import Store
+
+from tribe_service.observability import metrics
 
 FORWARDED_FOR = "x-forwarded-for"
 WINDOW_SECONDS = 60
@@ -37,7 +40,8 @@ def parse_networks(addresses: Sequence[str]) -> list[IPNetwork]:
     return [ipaddress.ip_network(address.strip(), strict=False) for address in addresses]
 
 
-def _is_trusted(address: str, proxies: Sequence[IPNetwork]) -> bool:
+def is_trusted(address: str, proxies: Sequence[IPNetwork]) -> bool:
+    """Whether ``address`` is in one of ``proxies`` (False for anything not an address)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -50,13 +54,38 @@ def client_address(
 ) -> str:
     """The client a request counts against (see the module docstring)."""
     address = peer or "unknown"
-    if not proxies or not _is_trusted(address, proxies):
+    if not proxies or not is_trusted(address, proxies):
         return address
     forwarded = [hop.strip() for hop in headers.get(FORWARDED_FOR, "").split(",") if hop.strip()]
     for hop in reversed(forwarded):
-        if not _is_trusted(hop, proxies):
+        if not is_trusted(hop, proxies):
             return hop
     return forwarded[0] if forwarded else address
+
+
+@runtime_checkable
+class AtomicStore(Protocol):
+    """A store that spends and counts in one atomic step (:class:`tribe_service.shared_store.SharedStore`)."""
+
+    async def spend_points(
+        self, key: str, *, capacity: int, rate: float, points: float, owed: bool, expires_in: int
+    ) -> tuple[bool, float]:
+        """Spend ``points`` from the bucket ``key``; whether allowed, and what it holds after."""
+        ...
+
+    async def increment(self, key: str, expires_in: int) -> int:
+        """Add one to the counter ``key``, expiring ``expires_in`` seconds from now."""
+        ...
+
+
+async def increment(store: Store, key: str, expires_in: int) -> int:
+    """Add one to the counter ``key`` of ``store`` (atomically when the store can)."""
+    if isinstance(store, AtomicStore):
+        return await store.increment(key, expires_in)
+    value = await store.get(key)
+    count = (int(value) if value else 0) + 1
+    await store.set(key, str(count), expires_in=expires_in)
+    return count
 
 
 class _Bucket(msgspec.Struct, array_like=True):
@@ -95,6 +124,7 @@ class PointsBudget:
         self.capacity = points_per_minute
         self.rate = points_per_minute / WINDOW_SECONDS
         self._lock = asyncio.Lock()  # one read-modify-write at a time in this process
+        self._atomic: AtomicStore | None = store if isinstance(store, AtomicStore) else None
 
     @property
     def enabled(self) -> bool:
@@ -110,6 +140,29 @@ class PointsBudget:
         if not self.enabled:
             return Spending(True, 0, 0, 0)
         points = min(points, self.capacity)
+        if self._atomic is not None:  # shared: one atomic step in the store
+            allowed, level = await self._atomic.spend_points(
+                self._key(client),
+                capacity=self.capacity,
+                rate=self.rate,
+                points=points,
+                owed=owed,
+                expires_in=WINDOW_SECONDS,
+            )
+        else:
+            allowed, level = await self._spend_here(client, points, owed)
+        if not (allowed or owed):
+            metrics.RATE_LIMIT_REFUSALS.labels(self.namespace).inc()
+        missing = 0.0 if allowed or owed else points - level
+        return Spending(
+            allowed=allowed or owed,
+            limit=self.capacity,
+            remaining=int(level),
+            retry_after=math.ceil(missing / self.rate) if missing > 0 else 0,
+        )
+
+    async def _spend_here(self, client: str, points: float, owed: bool) -> tuple[bool, float]:
+        """Read, refill, spend and write the bucket, one spend at a time in this process."""
         async with self._lock:
             now = time.time()  # wall clock: instances sharing a store agree on it
             bucket = await self._load(client, now)
@@ -121,16 +174,20 @@ class PointsBudget:
             await self.store.set(
                 self._key(client), msgspec.msgpack.encode(bucket), expires_in=WINDOW_SECONDS
             )
-        missing = 0.0 if allowed or owed else points - bucket.points
-        return Spending(
-            allowed=allowed or owed,
-            limit=self.capacity,
-            remaining=int(bucket.points),
-            retry_after=math.ceil(missing / self.rate) if missing > 0 else 0,
-        )
+        return allowed, bucket.points
 
     async def remaining(self, client: str) -> float:
         """The points ``client`` could spend now."""
+        if self._atomic is not None:
+            _, level = await self._atomic.spend_points(
+                self._key(client),
+                capacity=self.capacity,
+                rate=self.rate,
+                points=0,
+                owed=False,
+                expires_in=WINDOW_SECONDS,
+            )
+            return level
         now = time.time()
         bucket = await self._load(client, now)
         return min(self.capacity, bucket.points + (now - bucket.updated) * self.rate)

@@ -13,10 +13,15 @@ from collections.abc import Iterator
 
 
 class StatementCounter:
-    """The SQL statements sent in one asyncio context (and its child tasks)."""
+    """The SQL statements sent in one asyncio context (and its child tasks).
 
-    def __init__(self) -> None:
+    Counters nest: a statement counts in the innermost one and every one around it
+    (each GraphQL operation counts its own, inside a test's count of a request).
+    """
+
+    def __init__(self, outer: StatementCounter | None = None) -> None:
         self.statements: list[str] = []
+        self.outer = outer
 
     @property
     def count(self) -> int:
@@ -32,7 +37,7 @@ _statement_counter: contextvars.ContextVar[StatementCounter | None] = contextvar
 @contextlib.contextmanager
 def count_statements() -> Iterator[StatementCounter]:
     """Count the statements the engine sends inside this block (and its child tasks)."""
-    counter = StatementCounter()
+    counter = StatementCounter(_statement_counter.get())
     token = _statement_counter.set(counter)
     try:
         yield counter
@@ -43,5 +48,6 @@ def count_statements() -> Iterator[StatementCounter]:
 def record_statement(sql: str) -> None:
     """Note ``sql`` in the counter of the current context, if one is counting."""
     counter = _statement_counter.get()
-    if counter is not None:
+    while counter is not None:
         counter.statements.append(sql)
+        counter = counter.outer

@@ -8,13 +8,14 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 
-from benchmarks.bench import recall
+from benchmarks.bench import postgraphile, recall
 from benchmarks.bench.databases import database_facts, statements_on, statements_on_seeded
 from benchmarks.bench.figures import count_fields
 from benchmarks.bench.machine import describe_machine
@@ -33,6 +34,7 @@ from benchmarks.bench.side_by_side import (
     Comparison,
     Contender,
     Measure,
+    count_statements,
     render_comparison,
     replace_section,
     run_rounds,
@@ -51,6 +53,7 @@ from harness.server import (
     StopOnSignal,
     uvicorn_server,
 )
+from tribe_service.embedded_postgres import StatementLog, embedded_server_for
 
 
 def run_bench(args: argparse.Namespace) -> Report:
@@ -73,9 +76,11 @@ def run_bench(args: argparse.Namespace) -> Report:
         measure, warmup=args.warmup, duration=args.duration, postmaster_pid=postmaster
     )
     env = {"DATABASE_URL": database_url, "ENVIRONMENT": "production", **NO_RATE_LIMIT}
-    if args.against or args.peer:
-        report.comparison = compare(args, shape, env, measure_cell)
+    if args.against or args.peer is not False:
+        report.comparison = compare(args, shape, env, measure_cell, report.notes)
         if args.only_side_by_side:
+            if report.comparison is None:
+                raise BenchError("nothing to compare: " + " ".join(report.notes))
             return report
     pool = f"{os.environ.get('DB_POOL_MIN_SIZE', '2')}-{os.environ.get('DB_POOL_MAX_SIZE', '10')}"
     report.settings = {"warmup": args.warmup, "duration": args.duration, "pool": pool}
@@ -116,11 +121,23 @@ def run_bench(args: argparse.Namespace) -> Report:
 
 
 def compare(
-    args: argparse.Namespace, shape: DatabaseShape, env: dict[str, str], measure_cell: Measure
-) -> Comparison:
-    """This code beside ``--against``'s revision (and ``--peer``), in alternating rounds."""
+    args: argparse.Namespace,
+    shape: DatabaseShape,
+    env: dict[str, str],
+    measure_cell: Measure,
+    notes: list[str],
+) -> Comparison | None:
+    """This code beside ``--against``'s revision and PostGraphile, in alternating rounds.
+
+    PostGraphile comes with ``--peer``, and by default when it can run here (else
+    ``notes`` says why not); None when there is nothing to compare with.
+    """
     workers = max(args.workers)
-    requests = {name: scenario_requests(shape)[name] for name in args.scenarios}
+    scenarios = list(args.scenarios)
+    if not args.against and args.peer is not False:
+        # Only PostGraphile to compare with: our other pages are measured below anyway.
+        scenarios = [name for name in scenarios if name in postgraphile.SCENARIOS]
+    requests = {name: scenario_requests(shape)[name] for name in scenarios}
     contenders = [
         Contender(
             "this code",
@@ -128,6 +145,7 @@ def compare(
             requests,
         )
     ]
+    explanation: list[str] = []
     if args.against:
         contenders.append(
             Contender(
@@ -136,8 +154,40 @@ def compare(
                 requests,
             )
         )
+    if args.peer is not False:
+        try:
+            say("preparing PostGraphile (npm ci the first time)")
+            contenders.append(postgraphile.contender(shape, scenarios, workers=workers, env=env))
+            explanation.append(postgraphile.describe(workers))
+        except postgraphile.PeerUnavailable as reason:
+            if args.peer:
+                raise BenchError(f"--peer: {reason}") from None
+            notes.append(f"PostGraphile was not measured beside this code: {reason}.")
+    if len(contenders) == 1:
+        return None
+    statements = count_logged_statements(contenders, env["DATABASE_URL"], explanation)
     samples = run_rounds(contenders, args.concurrency, args.rounds, measure_cell, say)
-    return Comparison([c.name for c in contenders], args.rounds, samples)
+    return Comparison([c.name for c in contenders], args.rounds, samples, explanation, statements)
+
+
+def count_logged_statements(
+    contenders: list[Contender], database_url: str, explanation: list[str]
+) -> dict[str, Mapping[str, int]]:
+    """Every contender's statements per request, from the embedded server's log."""
+    server = embedded_server_for(database_url)
+    if server is None:
+        explanation.append(
+            "Statements were not counted: the database is not this checkout's embedded server."
+        )
+        return {}
+    say("counting every contender's statements in PostgreSQL's log")
+    with StatementLog(server, urlsplit(database_url).path[1:]) as log:
+        counts = count_statements(contenders, log)
+    explanation.append(
+        "Statements: as PostgreSQL logged them (`log_statement = 'all'`) for one request, "
+        "the fewest of 5 after 2 warm-up requests, servers started for that count alone."
+    )
+    return dict(counts)
 
 
 def measure_resolvers(
@@ -217,7 +267,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--against", metavar="REV", help="also serve this git revision, side by side"
     )
-    parser.add_argument("--peer", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--peer",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also serve PostGraphile v5 on the same database, side by side "
+        "(default: when Node 22+ is available; --no-peer: never)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="side-by-side rounds (median)")
     parser.add_argument(
         "--scenarios",

@@ -7,8 +7,10 @@ in an order that rotates from round to round, and the report gives each
 figure's median over the rounds, with the ratios to the first contender.
 
 Before measuring, every contender's answer to every scenario is checked against
-the first's (:attr:`Contender.answer_key`): the same bytes for two versions of
-this service, the same rows for another engine.
+the first's (:attr:`Contender.answer_key` against :attr:`Contender.first_key`):
+the same bytes for two versions of this service, the same rows for another engine.
+Statements per request, as PostgreSQL logs them, are counted for every contender
+in a pass of their own (:func:`count_statements`), since logging slows the server.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import re
 import statistics
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,23 +26,33 @@ from pathlib import Path
 from benchmarks.bench.measuring import BenchError, fetch_once
 from harness.load import HttpRequest, LoadResult
 from harness.server import ServerProcess
+from tribe_service.embedded_postgres import StatementLog
 
+LOG_SETTLE_SECONDS = 0.1
 Measure = Callable[..., tuple[LoadResult, float, float | None]]
 
 
-def same_bytes(body: bytes) -> object:
+AnswerKey = Callable[[str, bytes], object]  # (scenario, body) -> what must be equal
+
+
+def same_bytes(scenario: str, body: bytes) -> object:
     """The answer key of a contender that must answer byte for byte like the first."""
     return body
 
 
 @dataclass(frozen=True)
 class Contender:
-    """A server to compare: how to start it, what it is asked, how its answers compare."""
+    """A server to compare: how to start it, what it is asked, how its answers compare.
+
+    ``answer_key`` reduces this contender's answers, ``first_key`` the first
+    contender's, to what must be equal (bytes, or rows for another schema).
+    """
 
     name: str
     server: Callable[[], contextlib.AbstractContextManager[ServerProcess]]
     requests: Mapping[str, HttpRequest]  # scenario -> this server's request for it
-    answer_key: Callable[[bytes], object] = same_bytes
+    answer_key: AnswerKey = same_bytes
+    first_key: AnswerKey = same_bytes
     statements: Mapping[str, int] = field(default_factory=dict)  # scenario -> as PostgreSQL logs
 
 
@@ -83,13 +96,43 @@ def check_answers(contenders: Sequence[Contender], servers: Mapping[str, ServerP
     """Every contender answers every scenario like the first, or the benchmark stops."""
     first = contenders[0]
     for scenario, request in first.requests.items():
-        expected = first.answer_key(fetch_once(servers[first.name], request))
+        first_body = fetch_once(servers[first.name], request)
         for other in contenders[1:]:
             if scenario not in other.requests:
                 continue
-            answer = other.answer_key(fetch_once(servers[other.name], other.requests[scenario]))
+            expected = other.first_key(scenario, first_body)
+            answer = other.answer_key(
+                scenario, fetch_once(servers[other.name], other.requests[scenario])
+            )
             if answer != expected:
                 raise BenchError(f"{scenario}: {other.name} answers differently from {first.name}")
+
+
+def count_statements(
+    contenders: Sequence[Contender], log: StatementLog, runs: int = 5
+) -> dict[str, dict[str, int]]:
+    """Statements PostgreSQL logs per request, per contender and scenario.
+
+    The servers start inside ``log`` (its setting reaches new connections only).
+    Each scenario is sent twice to warm up, then ``runs`` times; the fewest
+    statements of one request is reported, so that a statement of a periodic
+    task that lands beside a request (the app's embedding filler) is not counted.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    with started(contenders) as servers:
+        for contender in contenders:
+            server = servers[contender.name]
+            for scenario, request in contender.requests.items():
+                for _ in range(2):
+                    fetch_once(server, request)
+                seen = []
+                for _ in range(runs):
+                    mark = log.mark()
+                    fetch_once(server, request)
+                    time.sleep(LOG_SETTLE_SECONDS)  # the server writes its log as it executes
+                    seen.append(len(log.since(mark)))
+                counts.setdefault(contender.name, {})[scenario] = min(seen)
+    return counts
 
 
 @contextlib.contextmanager

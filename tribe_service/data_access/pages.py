@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tribe_service.data_access.discovery.skills import HOLDING_ALL_SKILLS_SQL, skill_terms
 from tribe_service.data_access.shapes import FEED_EVENT, PROJECT, SKILL, TRIBE, USER, RowShape
+from tribe_service.data_access.skill_filter import HOLDING_ALL_SKILLS_SQL, skill_terms
 
 ROOT_ALIAS = "t"
 
@@ -110,7 +110,8 @@ def newest_first(shape: RowShape, cursor_kind: str) -> ListOrder:
 
 
 FEED = newest_first(FEED_EVENT, "feed")
-# A builder's own events (``User.activity``); its rows come from relations.ACTIVITY_SQL.
+# A builder's own events (``User.activity``), in this order everywhere: the relation, its
+# batched statement (relations.ACTIVITY_SQL) and its cursors.
 ACTIVITY = newest_first(FEED_EVENT, "activity")
 PROJECTS = newest_first(PROJECT, "projects")
 TRIBES = newest_first(TRIBE, "tribes")

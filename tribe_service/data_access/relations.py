@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from tribe_service.data_access.pages import ACTIVITY
 from tribe_service.data_access.shapes import (
     COLLABORATOR,
     FEED_EVENT,
@@ -47,6 +48,7 @@ class Relation(StrEnum):
     WRITTEN_ROW = "mutation.written_row"  # the row a mutation wrote, read for its payload
     PAYLOAD_VIEWER = "mutation.viewer"
     QUERY_TRIBE = "query.tribe"
+    QUERY_VIEWER = "query.viewer"
     PROJECT_OWNER = "project.owner"
     COLLABORATOR_USER = "collaborator.user"
     COLLABORATION_PROJECT = "collaboration.project"
@@ -242,10 +244,7 @@ TO_MANY: dict[Relation, ToMany] = {
     ),
     # Batched by ACTIVITY_SQL below (a top-N per actor); correlated by the compiled executor.
     Relation.USER_ACTIVITY: ToMany(
-        FEED_EVENT,
-        _table(FEED_EVENT),
-        key="{t}.actor_id",
-        order_by="{t}.created_at DESC, {t}.id DESC",
+        FEED_EVENT, _table(FEED_EVENT), key="{t}.actor_id", order_by=ACTIVITY.order_by
     ),
 }
 
@@ -281,8 +280,9 @@ ACTIVITY_SQL = f"""
 SELECT {FEED_EVENT.select_list("e")} FROM unnest($1::varchar[]) AS actor(id)
 CROSS JOIN LATERAL (
     SELECT * FROM feed_events
-    WHERE actor_id = actor.id AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
-    ORDER BY created_at DESC, id DESC
+    WHERE actor_id = actor.id
+      AND ($2::timestamptz IS NULL OR {ACTIVITY.after.format("$2", "$3", t="feed_events")})
+    ORDER BY {ACTIVITY.order_by.format(t="feed_events")}
     LIMIT $4
 ) AS e
 """

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from tribe_service.auth.errors import AuthError
 from tribe_service.engine import TribeEngine
 from tribe_service.graphql.loaders import Loaders
 from tribe_service.rate_limit import IPNetwork, PointsBudget, Spending, client_address
@@ -29,7 +30,12 @@ class Context:
     engine: TribeEngine
     budget: PointsBudget | None = None
     proxies: Sequence[IPNetwork] = ()
-    current_user_id: str | None = None  # stub: authentication fills this in later
+    # The signed-in builder and their session (TribeGraphQL.get_context), or None.
+    current_user_id: str | None = None
+    current_session_id: str | None = None
+    # A session cookie refused (expired, tampered, ended): the operation is not run,
+    # the client gets a 401 with its code and refreshes or signs in again.
+    authentication_error: AuthError | None = None
 
     @cached_property
     def loaders(self) -> Loaders:
@@ -38,7 +44,10 @@ class Context:
 
     @property
     def client(self) -> str:
-        """The address this request counts against (see ``TRUSTED_PROXIES``)."""
+        """Who this request counts against: the signed-in builder, else the address
+        (see ``TRUSTED_PROXIES``). Builders behind one address do not share a budget."""
+        if self.current_user_id is not None:
+            return f"builder:{self.current_user_id}"
         peer = self.request.client.host if self.request.client else None
         return client_address(peer, self.request.headers, self.proxies)
 

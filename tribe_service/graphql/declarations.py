@@ -13,8 +13,8 @@ module keeps a table keyed by field names:
 * :class:`PagedBelow` a connection below the row: a to-many relation in a list order;
 * :class:`Chosen` a union member picked by a discriminator column's value;
 * :class:`OwnerOnly` a column only the row's owner may read;
-* :class:`ListedAtRoot`, :class:`LookedUp` and :class:`Searched` the root lists,
-  lookups and the search;
+* :class:`ListedAtRoot`, :class:`LookedUp`, :class:`Viewed` and :class:`Searched` the
+  root lists, lookups, the signed-in builder and the search;
 * :class:`Probe` a root field with no rows (``health``).
 
 A field without a declaration that is not a column makes the planner fall back to
@@ -24,7 +24,7 @@ slower (and ``tests/test_graphql_differential.py`` says so).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -88,6 +88,14 @@ class OwnerOnly(Declaration):
 
 
 @dataclass(frozen=True)
+class Decoded(Declaration):
+    """``column`` shown through ``decode`` (a search hit's snippet becomes HTML)."""
+
+    column: str
+    decode: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
 class ListedAtRoot(Declaration):
     """A root list of ``order``'s rows (a page when the field's type is a connection).
 
@@ -114,6 +122,15 @@ class LookedUp(Declaration):
 
     shape: RowShape
     argument: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Viewed(Declaration):
+    """A root field answering the signed-in builder's row of ``shape`` (``column`` equals the
+    context's ``current_user_id``; null, and no statement, when signed out)."""
+
+    shape: RowShape
     column: str
 
 

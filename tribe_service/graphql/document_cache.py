@@ -21,6 +21,7 @@ class IdentityCache[V]:
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
+        self.misses = 0  # values computed: tracing tells cached work from new
         self._entries: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], V]] = OrderedDict()
 
     def get(self, objects: tuple[Any, ...], extra: Hashable, compute: Callable[[], V]) -> V:
@@ -30,6 +31,7 @@ class IdentityCache[V]:
         if entry is not None and all(a is b for a, b in zip(entry[0], objects, strict=True)):
             self._entries.move_to_end(key)
             return entry[1]
+        self.misses += 1
         value = compute()
         self._entries[key] = (objects, value)
         if len(self._entries) > self.maxsize:

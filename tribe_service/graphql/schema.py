@@ -42,8 +42,10 @@ from tribe_service.graphql.queries.search import SearchQuery
 from tribe_service.graphql.queries.skills import SkillQuery
 from tribe_service.graphql.queries.tribes import TribeQuery
 from tribe_service.graphql.queries.users import UserQuery
+from tribe_service.graphql.queries.viewer import ViewerQuery
 from tribe_service.graphql.replica_reads import ReadFromReplicas
 from tribe_service.graphql.validation_cache import DocumentValidationCache
+from tribe_service.observability.operations import OperationObserver
 
 # Parsed and validated documents kept per worker (LRU): clients send the same few
 # query texts over and over, and validating the landing page costs more than
@@ -51,7 +53,16 @@ from tribe_service.graphql.validation_cache import DocumentValidationCache
 
 
 @strawberry.type
-class Query(HealthQuery, UserQuery, ProjectQuery, TribeQuery, FeedQuery, SkillQuery, SearchQuery):
+class Query(
+    HealthQuery,
+    UserQuery,
+    ProjectQuery,
+    TribeQuery,
+    FeedQuery,
+    SkillQuery,
+    SearchQuery,
+    ViewerQuery,
+):
     """The root query type: every read the API offers."""
 
 
@@ -79,6 +90,12 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
     """
     limit_rules = document_limit_rules(settings.max_query_depth, settings.max_query_aliases)
     extensions: list[ExtensionFactory] = [
+        # First, so that it wraps the others and sees the errors with their codes.
+        partial(
+            OperationObserver,
+            slow_operation_ms=settings.slow_operation_ms,
+            record_metrics=settings.metrics,
+        ),
         partial(AddValidationRules, [*limit_rules, OneMutationField]),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),

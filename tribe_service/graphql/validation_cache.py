@@ -19,12 +19,17 @@ from tribe_service.graphql.document_cache import IdentityCache
 _validated: dict[int, IdentityCache[list[GraphQLError]]] = {}
 
 
+def validation_cache(maxsize: int) -> IdentityCache[list[GraphQLError]]:
+    """The process's cache of validation results for this size (shared by every request)."""
+    return _validated.setdefault(maxsize, IdentityCache(maxsize))
+
+
 class DocumentValidationCache(SchemaExtension):
     """Validate each parsed document once per schema and rule set (LRU of ``maxsize``)."""
 
     def __init__(self, maxsize: int) -> None:
         super().__init__()
-        self.cache = _validated.setdefault(maxsize, IdentityCache(maxsize))
+        self.cache = validation_cache(maxsize)
 
     def on_validate(self) -> Iterator[None]:
         """Reuse the errors (usually none) of the same document's earlier validation."""

@@ -13,7 +13,9 @@ document; :mod:`tribe_service.request_guard` bounds the body):
   work is cancelled and the client gets ``TIMEOUT``;
 * the response's media type follows the client's ``Accept``
   (:mod:`tribe_service.graphql.response_media`): ``application/graphql-response+json``
-  with the GraphQL-over-HTTP status codes, or ``application/json`` as before.
+  with the GraphQL-over-HTTP status codes, or ``application/json`` as before;
+* the session cookie names the viewer (:meth:`TribeGraphQL.get_context` is the
+  one place it reaches the context); a refused one is a 401 with its code.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.ides import GraphQL_IDE
 from strawberry.types import ExecutionResult
 
+from tribe_service.auth.cookies import ACCESS_COOKIE
+from tribe_service.auth.errors import AuthError
+from tribe_service.auth.sessions import SessionManager, Viewer
 from tribe_service.config import Settings
 from tribe_service.engine import TribeEngine
 from tribe_service.graphiql import graphiql_html
@@ -52,6 +57,8 @@ from tribe_service.graphql.response_media import (
 )
 from tribe_service.graphql.schema import build_schema
 from tribe_service.graphql.trusted_documents import TrustedDocuments, document_hash
+from tribe_service.observability import tracing
+from tribe_service.observability.request_id import current_request_id
 from tribe_service.rate_limit import PointsBudget, parse_networks
 
 MAX_JSON_DEPTH = 32
@@ -100,6 +107,7 @@ class TribeGraphQL(GraphQL[Context, None]):
         engine: TribeEngine,
         budget: PointsBudget,
         trusted: TrustedDocuments | None = None,
+        sessions: SessionManager | None = None,
     ) -> None:
         ide: GraphQL_IDE | None = None if settings.is_production else "graphiql"
         # Production without a manifest runs no query over GET: any web page could
@@ -107,10 +115,13 @@ class TribeGraphQL(GraphQL[Context, None]):
         via_get = not settings.is_production or trusted is not None
         schema = build_schema(settings, compiled=settings.compiled_execution)
         super().__init__(schema, graphql_ide=ide, allow_queries_via_get=via_get)
+        # Operation metrics name only trusted documents' operations (observability.operations).
+        schema.trusted_documents = trusted  # type: ignore[attr-defined]
         self.settings = settings
         self.engine = engine
         self.budget = budget
         self.trusted = trusted
+        self.sessions = sessions  # None: sign-in is off and session cookies are ignored
         self.proxies = parse_networks(settings.proxies)
 
     @property
@@ -149,17 +160,42 @@ class TribeGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         """The response body, encoded once by msgspec (compact, like Strawberry's default)."""
-        return msgspec.json.encode(data)
+        with tracing.span("graphql.encode"):
+            return msgspec.json.encode(data)
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """The response, each error carrying ``extensions.requestId`` (the logs' request id)."""
+        response = await super().process_result(request, result)
+        request_id = current_request_id()
+        if request_id is not None:
+            errors: Any = response.get("errors") or ()
+            for error in errors:
+                error.setdefault("extensions", {})["requestId"] = request_id
+        return response
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        """A new context (and so new DataLoaders) for every request."""
+        """A new context (and so new DataLoaders) for every request, with its viewer."""
+        viewer, refusal = await self._viewer(request)
         return Context(
             request=request,
             response=response,
             engine=self.engine,
             budget=self.budget,
             proxies=self.proxies,
+            current_user_id=viewer.user_id if viewer else None,
+            current_session_id=viewer.session_id if viewer else None,
+            authentication_error=refusal,
         )
+
+    async def _viewer(self, request: Any) -> tuple[Viewer | None, AuthError | None]:
+        """The builder the access cookie names, or why it is refused (no cookie: nobody)."""
+        token = request.cookies.get(ACCESS_COOKIE) if self.sessions else None
+        if not token or self.sessions is None:
+            return None, None
+        try:
+            return await self.sessions.authenticate(token), None
+        except AuthError as refusal:
+            return None, refusal
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """GraphiQL for a browser's plain GET; a GET by hash alone is an operation."""
@@ -189,8 +225,13 @@ class TribeGraphQL(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Refuse a client whose budget is spent, resolve trusted documents, bound the
-        text, then run within the deadline."""
+        """Refuse a refused session, a client whose budget is spent, resolve trusted
+        documents, bound the text, then run within the deadline."""
+        rejected = context.authentication_error
+        if rejected is not None:
+            if isinstance(context.response, Response):
+                context.response.status_code = rejected.status
+            return _error_result(rejected.message, rejected.code)
         exhausted = await context.spend(1)  # every request: a point, before any parsing
         if exhausted is not None:
             return ExecutionResult(data=None, errors=[rate_limited_error(exhausted)])

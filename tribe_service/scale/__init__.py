@@ -7,12 +7,16 @@ and the embeddings of builders and projects (the built-in hashing embedder's). T
 ``--seed`` (default 42) and ``--until`` give the same rows, ids included.
 
 * :mod:`.records` shapes each table's records from its Piccolo table (by column name);
-* :mod:`.generator` makes the rows (pure, no database);
+* :mod:`.dataset` holds the counts asked for and the rows of one load;
+* :mod:`.generator` makes the rows (pure, no database): :mod:`.users`, :mod:`.projects`,
+  :mod:`.tribes` and :mod:`.events` one concern each, on a shared :mod:`.state`, drawing
+  from :mod:`.streams` (random streams, ids, times), :mod:`.weights` (the distributions),
+  :mod:`.vocabulary` (the words) and :mod:`.skills` (the skill catalogue);
 * :mod:`.loader` loads them with ``COPY`` in one transaction (:func:`fill_database`);
 * :mod:`.command` is the Piccolo command.
 """
 
-from tribe_service.scale.generator import DEFAULT_SEED, ScaleCounts, ScaleError
+from tribe_service.scale.dataset import DEFAULT_SEED, ScaleCounts, ScaleError
 from tribe_service.scale.loader import ScaleReport, fill_database
 
 __all__ = ["DEFAULT_SEED", "ScaleCounts", "ScaleError", "ScaleReport", "fill_database"]

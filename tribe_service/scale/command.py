@@ -9,7 +9,7 @@ import asyncpg
 
 from tribe_service.config import ConfigError, load_settings
 from tribe_service.engine import is_database_unavailable
-from tribe_service.scale.generator import DEFAULT_SEED, ScaleCounts, ScaleError
+from tribe_service.scale.dataset import DEFAULT_SEED, ScaleCounts, ScaleError
 from tribe_service.scale.loader import ScaleReport, fill_database
 from tribe_service.scale.progress import Progress
 

@@ -29,17 +29,11 @@ import asyncpg
 from piccolo.engine.finder import engine_finder
 
 from tribe_service.engine import TribeEngine
-from tribe_service.scale.generator import (
-    DEFAULT_SEED,
-    SCALE_EMAIL_DOMAIN,
-    ScaleCounts,
-    ScaleError,
-    generate,
-    skill_catalogue,
-    skill_rows,
-)
+from tribe_service.scale.dataset import DEFAULT_SEED, SCALE_EMAIL_DOMAIN, ScaleCounts, ScaleError
+from tribe_service.scale.generator import generate
 from tribe_service.scale.progress import Progress
 from tribe_service.scale.records import SKILLS, USER_SKILLS, USERS, CopyLayout
+from tribe_service.scale.skills import skill_catalogue, skill_rows
 
 # HNSW builds are fast while the whole graph fits in maintenance_work_mem: about 8 kB
 # per 1536-dimension vector; the session asks for that, within these bounds (MB).
@@ -121,7 +115,7 @@ async def fill_database(
             await connection.execute(f"ALTER TABLE {user_skills} ENABLE TRIGGER {SKILLS_TRIGGER}")
             for name, definition in indexes:
                 with progress.phase(f"index {name}"):
-                    await _build_index(connection, definition, progress)
+                    await build_index(connection, definition, progress)
         analyzed = [SKILLS.tablename] + [layout.tablename for layout, _, _ in copies]
         with progress.phase("analyze"):
             await connection.execute(f"ANALYZE {', '.join(analyzed)}")
@@ -138,7 +132,7 @@ def _maintenance_work_mem_mb(counts: ScaleCounts) -> int:
     return min(max(needed, low), high)
 
 
-async def _build_index(connection: asyncpg.Connection, definition: str, progress: Progress) -> None:
+async def build_index(connection: asyncpg.Connection, definition: str, progress: Progress) -> None:
     """Run ``definition`` (a ``CREATE INDEX``); retry serially if shared memory runs out.
 
     A parallel HNSW build keeps its graph in dynamic shared memory, which Docker

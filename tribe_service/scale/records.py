@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from piccolo.columns.base import Column
 from piccolo.table import Table
 
@@ -78,6 +79,11 @@ class CopyLayout:
     def has_vectors(self) -> bool:
         """Whether the table holds pgvector columns (and so, HNSW indexes)."""
         return any(isinstance(column, Vector) for column in self.columns)
+
+
+def to_json(value: object) -> str:
+    """JSON text for a ``jsonb`` column (asyncpg's codec takes text)."""
+    return msgspec.json.encode(value).decode()
 
 
 def _record_maker(tablename: str, names: tuple[str, ...]) -> Callable[..., Record]:

@@ -61,17 +61,6 @@ ROLE_CATEGORIES: dict[UserRole, tuple[SkillCategory, ...]] = {
     UserRole.OTHER: (SkillCategory.OPERATIONS, SkillCategory.OTHER, SkillCategory.DATA),
 }
 
-# Relative frequency of each primary role among generated builders.
-ROLE_WEIGHTS: dict[UserRole, int] = {
-    UserRole.ENGINEER: 40,
-    UserRole.DESIGNER: 15,
-    UserRole.PM: 10,
-    UserRole.MARKETER: 8,
-    UserRole.GROWTH: 7,
-    UserRole.FOUNDER: 12,
-    UserRole.OTHER: 8,
-}
-
 # The skill taxonomy (names as in the spec, so an existing seed taxonomy is reused).
 SKILLS: dict[SkillCategory, tuple[str, ...]] = {
     SkillCategory.ENGINEERING: (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from piccolo.columns import (
     JSONB,
     M2M,
+    BigInt,
     Boolean,
     DoublePrecision,
     ForeignKey,
@@ -19,10 +20,12 @@ from piccolo.table import Table
 
 from tribe_service.columns import TSVector, Vector
 from tribe_service.enums import AvailabilityStatus, UserRole
+from tribe_service.ids import ULID_LENGTH
 from tribe_service.tables.mixins import Timestamps, ULIDPrimaryKey, enum_check, enum_column
 from tribe_service.tables.skill import Skill
 
 EMBEDDING_DIMENSIONS = 1536
+USER_AGENT_LENGTH = 300  # longer User-Agent headers are cut to this
 
 
 class User(Timestamps, ULIDPrimaryKey, Table, tablename="users"):
@@ -32,7 +35,9 @@ class User(Timestamps, ULIDPrimaryKey, Table, tablename="users"):
     similarity search (HNSW, cosine).
     """
 
-    email = Varchar(length=255, unique=True, default=None)
+    # Null when GitHub gave no verified email, or another builder already holds it
+    # (accounts are never matched or merged by email).
+    email = Varchar(length=255, unique=True, null=True, default=None)
     password_hash = Varchar(length=255, null=True, default=None, secret=True)
     username = Varchar(length=50, unique=True, default=None)
     display_name = Varchar(length=100, default=None)
@@ -45,6 +50,8 @@ class User(Timestamps, ULIDPrimaryKey, Table, tablename="users"):
     bio = Text(null=True, default=None)
     contact_links = JSONB(default={})
     github_username = Varchar(length=100, null=True, unique=True, default=None)
+    # GitHub's numeric user id: what a sign-in finds the builder by (logins can change).
+    github_id = BigInt(null=True, unique=True, default=None)
     github_access_token_encrypted = Varchar(length=500, null=True, default=None, secret=True)
     onboarding_completed = Boolean(default=False)
     search_vector = TSVector()
@@ -58,13 +65,22 @@ class User(Timestamps, ULIDPrimaryKey, Table, tablename="users"):
 
 
 class RefreshToken(ULIDPrimaryKey, Table, tablename="refresh_tokens"):
-    """A hashed refresh token of a user's session (auth comes later)."""
+    """A refresh token of a builder's session, stored only as its SHA-256.
+
+    A sign-in starts a family (``family_id``, the session); each refresh revokes
+    the token it used and points ``replaced_by`` at its successor in the same
+    family (``tribe_service.auth.sessions``).
+    """
 
     user_id = ForeignKey(User, on_delete=OnDelete.cascade, null=False, index=True)
     token_hash = Varchar(length=64, unique=True, default=None, secret=True)
     expires_at = Timestamptz(default=None)
     revoked_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
+    family_id = Varchar(length=ULID_LENGTH, null=True, default=None, index=True)
+    replaced_by = Varchar(length=ULID_LENGTH, null=True, default=None)
+    user_agent = Varchar(length=USER_AGENT_LENGTH, null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)
 
 
 class UserSkill(ULIDPrimaryKey, Table, tablename="user_skills"):

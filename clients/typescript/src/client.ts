@@ -4,7 +4,8 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
 
-import type { GraphQLResponseError } from "./errors.js";
+import { ErrorCode, type GraphQLResponseError } from "./errors.js";
+import { refreshSession } from "./session.js";
 
 /** A GraphQL response: root fields are nullable, so `data` may be partial next to `errors`. */
 export interface GraphQLResult<TData> {
@@ -55,24 +56,49 @@ function isResponseBody(body: unknown): body is { data?: unknown; errors?: Graph
   return typeof body === "object" && body !== null && ("data" in body || "errors" in body);
 }
 
-/** Send one operation; resolve to its (possibly partial) data and its errors. */
+/** Refusals a refreshed session cures. */
+const REFRESHABLE: ReadonlySet<string> = new Set([ErrorCode.AccessTokenExpired, ErrorCode.AccessTokenInvalid]);
+
+/** The body's first error code, when the API refused the whole request (a 401, say). */
+function refusalCode(body: unknown): string | undefined {
+  return isResponseBody(body) ? body.errors?.[0]?.extensions?.code : undefined;
+}
+
+/**
+ * Send one operation; resolve to its (possibly partial) data and its errors.
+ *
+ * The session cookies go with it (`credentials: "include"`). An access token the API can no
+ * longer use is a 401 `ACCESS_TOKEN_EXPIRED` (or `ACCESS_TOKEN_INVALID`: signed with a key
+ * since retired): the session is refreshed once and the operation sent again.
+ */
 export async function request<TData, TVariables extends Record<string, unknown>>(
   options: ClientOptions,
   document: TypedDocumentNode<TData, TVariables>,
   variables: TVariables,
 ): Promise<GraphQLResult<TData>> {
   const hash = documentHash(document as TypedDocumentNode<unknown, never>);
-  const body = {
+  const body = JSON.stringify({
     ...(options.hashOnly === true ? {} : { query: print(document) }),
     variables,
     ...(hash === undefined ? {} : { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
-  };
-  const response = await (options.fetch ?? fetch)(options.endpoint, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
-    body: JSON.stringify(body),
   });
-  const parsed: unknown = await response.json().catch(() => null);
+  const send = () =>
+    (options.fetch ?? fetch)(options.endpoint, {
+      method: "POST",
+      credentials: "include",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
+      body,
+    });
+  let response = await send();
+  let parsed: unknown = await response.json().catch(() => null);
+  if (
+    response.status === 401 &&
+    REFRESHABLE.has(refusalCode(parsed) ?? "") &&
+    (await refreshSession(options))
+  ) {
+    response = await send();
+    parsed = await response.json().catch(() => null);
+  }
   if (!isResponseBody(parsed)) {
     throw new GraphQLTransportError(response.status, `HTTP ${response.status} without a GraphQL body`);
   }

@@ -4,6 +4,7 @@
 // target or event type) fails here.
 import { type ClientOptions, request, requireData } from "./client.js";
 import { ErrorCode, userMessage } from "./errors.js";
+import { signInUrl, signOut } from "./session.js";
 import {
   BuilderProfileDocument,
   BuildersDocument,
@@ -16,6 +17,7 @@ import {
   ProjectPageDocument,
   ProjectStatus,
   TribePageDocument,
+  ViewerDocument,
 } from "./gql/graphql.js";
 
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium" });
@@ -245,5 +247,30 @@ export async function feedPage(api: ClientOptions, after: string | null) {
   return {
     cards: feed?.edges.map((edge) => feedCard(edge.node)) ?? [],
     next: feed?.pageInfo.hasNextPage === true ? feed.pageInfo.endCursor : null,
+  };
+}
+
+/**
+ * The header's account menu: who is signed in, or a "Sign in with GitHub" link that comes
+ * back to `currentPath`. `request` sends the session cookie and refreshes an expired access
+ * token by itself; a session that is over shows as signed out.
+ */
+export async function accountMenu(api: ClientOptions, currentPath: string) {
+  const { data, errors } = await request(api, ViewerDocument, {});
+  const viewer = data?.viewer ?? null;
+  const sessionOver = errors.some(
+    (error) =>
+      error.extensions?.code === ErrorCode.SessionRevoked || error.extensions?.code === ErrorCode.AccessTokenInvalid,
+  );
+  if (viewer === null) {
+    return { signedIn: false as const, signInHref: signInUrl(api, currentPath), sessionOver };
+  }
+  return {
+    signedIn: true as const,
+    name: viewer.displayName,
+    avatar: viewer.avatarUrl,
+    email: viewer.email, // the viewer's own: null only if GitHub gave none
+    finishProfile: !viewer.onboardingCompleted ? `/builders/${viewer.username}/edit` : null,
+    signOut: () => signOut(api),
   };
 }

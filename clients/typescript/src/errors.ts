@@ -44,6 +44,14 @@ export const ErrorCode = {
   DatabaseUnavailable: "DATABASE_UNAVAILABLE",
   /** A bug on the server; its message is masked in production. */
   InternalServerError: "INTERNAL_SERVER_ERROR",
+  /** HTTP 401: the access token ran out; `request` refreshes the session and retries once. */
+  AccessTokenExpired: "ACCESS_TOKEN_EXPIRED",
+  /** HTTP 401: the access cookie is not one the API can read (a retired key, tampering): `request` refreshes once. */
+  AccessTokenInvalid: "ACCESS_TOKEN_INVALID",
+  /** HTTP 401: the session was signed out, or ended because a stolen token was used. */
+  SessionRevoked: "SESSION_REVOKED",
+  /** HTTP 403: a request with the session cookie from a page not in the API's CORS_ORIGINS. */
+  CrossOriginRequest: "CROSS_ORIGIN_REQUEST",
 } as const;
 
 export type KnownErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -100,7 +108,12 @@ export function userMessage(error: GraphQLResponseError): string {
     case ErrorCode.PersistedQueryNotFound:
     case ErrorCode.PersistedQueryNotInList:
     case ErrorCode.PersistedQueryHashMismatch:
+    case ErrorCode.CrossOriginRequest:
       return "This page asked the API for something it does not accept (a bug in the page).";
+    case ErrorCode.AccessTokenExpired:
+    case ErrorCode.AccessTokenInvalid:
+    case ErrorCode.SessionRevoked:
+      return "You were signed out. Sign in again to continue.";
     case ErrorCode.InternalServerError:
     case undefined:
     default:

@@ -1,4 +1,5 @@
-"""Discovery SQL, by concern: search, the skills filter, candidates, similarity.
+"""Discovery SQL, by concern: search, candidates, similarity (the skills filter of the
+builders list is ``data_access/skill_filter.py``).
 
 Every function that serves a GraphQL list takes *many* keys and answers them in
 one statement (``= ANY($1)`` and ``LATERAL``), and takes the engine it runs on. They

@@ -6,7 +6,7 @@ cursors come from the list order's codec.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphql import GraphQLField, GraphQLObjectType
@@ -31,12 +31,12 @@ def connection_reader(
     details: FieldDetailsList,
     node: Callable[[FieldDetailsList], Reader],
     cursor: Callable[[Sequence[Any]], str],
-    edge_fields: Mapping[str, Callable[[GraphQLField], Reader]] | None = None,
+    edge_field: Callable[[GraphQLField], Reader] | None = None,
 ) -> tuple[Callable[[Sequence[Any], int, Any, Any], Any], bool]:
     """A page reader over up to ``first + 1`` records, and whether it reads ``totalCount``.
 
-    ``node`` makes the node reader for a selection; ``edge_fields`` read an edge's
-    fields besides ``cursor`` and ``node`` (search hits' rank and snippet).
+    ``node`` makes the node reader for a selection; ``edge_field`` reads an edge's
+    other fields by their declarations (search hits' rank and snippet).
     """
     parts: list[tuple[str, Part]] = []
     counted = False
@@ -51,7 +51,7 @@ def connection_reader(
             parts.append((key, _nodes_part(node(sub))))
         elif name == "edges":
             edge_type = named(connection_type.fields[name].type)
-            parts.append((key, _edges(subfields, edge_type, sub, node, cursor, edge_fields or {})))
+            parts.append((key, _edges(subfields, edge_type, sub, node, cursor, edge_field)))
         elif name == "pageInfo":
             info_type = named(connection_type.fields[name].type)
             parts.append((key, _page_info(subfields, info_type, sub, cursor)))
@@ -71,7 +71,7 @@ def _edges(
     details: FieldDetailsList,
     node: Callable[[FieldDetailsList], Reader],
     cursor: Callable[[Sequence[Any]], str],
-    edge_fields: Mapping[str, Callable[[GraphQLField], Reader]],
+    edge_field: Callable[[GraphQLField], Reader] | None,
 ) -> Part:
     fields: list[tuple[str, Reader]] = []
     for key, sub in subfields(edge_type, details).items():
@@ -82,8 +82,8 @@ def _edges(
             fields.append((key, lambda record, context: cursor(record)))
         elif name == "node":
             fields.append((key, node(sub)))
-        elif name in edge_fields:
-            fields.append((key, edge_fields[name](edge_type.fields[name])))
+        elif edge_field is not None:
+            fields.append((key, edge_field(edge_type.fields[name])))
         else:
             raise Unsupported(f"{edge_type.name}.{name}")
     edge = readers.obj(fields)

@@ -22,6 +22,7 @@ from tribe_service.graphql.compiled.readers import Unsupported
 from tribe_service.graphql.compiled.variables import keyed_variables
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache, hashable
 from tribe_service.graphql.errors import client_error_for
+from tribe_service.observability import tracing
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,11 @@ class PlanCache:
             return "unhashable variables"
         return self._plans.get(operation, values, lambda: _plan(executor))
 
+    @property
+    def misses(self) -> int:
+        """How many lookups planned (or found unplannable) instead of reusing: for tracing."""
+        return self._keyed.misses + self._plans.misses
+
 
 def _keyed_variables(executor: StrawberryGraphQLCoreExecutionContext) -> frozenset[str] | str:
     try:
@@ -93,7 +99,12 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         """Run the plan of the operation, or Strawberry's resolvers if it has none."""
         reason = self._cannot_compile()
-        plan = PLANS.get(self) if reason is None else reason
+        with tracing.span("graphql.plan") as span:
+            misses = PLANS.misses
+            plan = PLANS.get(self) if reason is None else reason
+            if span is not None:
+                span.set_attribute("graphql.plan.cached", PLANS.misses == misses)
+                span.set_attribute("graphql.plan.compiled", not isinstance(plan, str))
         if isinstance(plan, str):
             return self._fall_back(plan, serially)
         return self._run(plan, serially)
@@ -129,7 +140,9 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
 async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
     """The answer's ``data``: every root field's statements on one connection, then readers."""
     context = executor.context_value
-    prepared = [(root.key, *root.statements(executor.variable_values)) for root in plan.roots]
+    prepared = [
+        (root.key, *root.statements(executor.variable_values, context)) for root in plan.roots
+    ]
     # One connection for the whole plan (a replica's inside engine.reading()).
     statements = [s for _, root, _ in prepared for s in root]
     rows = iter(await context.engine.fetch_all(statements, setup=plan.setup))

@@ -10,6 +10,8 @@ from graphql import FieldNode, GraphQLField
 from graphql.execution.values import VariableValues, get_argument_values
 
 Statement = tuple[str, list[Any]]
+# The argument a contextual root plan's ``prepare`` gets: the request's context.
+CONTEXT_ARGUMENT = "__context__"
 
 
 @dataclass(frozen=True)
@@ -20,11 +22,16 @@ class RootPlan:
     field: GraphQLField | None
     node: FieldNode | None
     prepare: Callable[[dict[str, Any]], tuple[list[Statement], Callable[[list[Any], Any], Any]]]
+    # Reads the request's context (the viewer) rather than arguments: prepare gets
+    # {CONTEXT_ARGUMENT: context}.
+    contextual: bool = False
 
     def statements(
-        self, variables: VariableValues
+        self, variables: VariableValues, context: Any = None
     ) -> tuple[list[Statement], Callable[[list[Any], Any], Any]]:
         """This request's statements and how to read their results."""
+        if self.contextual:
+            return self.prepare({CONTEXT_ARGUMENT: context})
         if self.field is None or self.node is None:
             return self.prepare({})
         return self.prepare(get_argument_values(self.field, self.node, variables))

@@ -40,7 +40,6 @@ from strawberry.types.base import get_object_definition
 
 from tribe_service.data_access.discovery.lists import DISCOVERED
 from tribe_service.data_access.discovery.search import (
-    highlighted_html,
     search_count_statement,
     search_page_statement,
 )
@@ -65,10 +64,11 @@ from tribe_service.graphql.compiled.levels import (
     row_subquery,
 )
 from tribe_service.graphql.compiled.output_types import is_connection, named
-from tribe_service.graphql.compiled.plan import Plan, RootPlan, Statement
+from tribe_service.graphql.compiled.plan import CONTEXT_ARGUMENT, Plan, RootPlan, Statement
 from tribe_service.graphql.compiled.readers import Reader, Unsupported
 from tribe_service.graphql.declarations import (
     Chosen,
+    Decoded,
     Follows,
     ListedAtRoot,
     LookedUp,
@@ -76,6 +76,7 @@ from tribe_service.graphql.declarations import (
     PagedBelow,
     Probe,
     Searched,
+    Viewed,
     declaration_of,
     plain,
     shape_of,
@@ -164,6 +165,8 @@ class Planner:
             return self._search(key, field, details, declaration)
         if isinstance(declaration, LookedUp):
             return self._lookup(key, field, details, declaration, named(field.type))
+        if isinstance(declaration, Viewed):
+            return self._viewer(key, details, declaration, named(field.type))
         if isinstance(declaration, ListedAtRoot):
             return self._list(key, field, details, declaration)
         raise Unsupported(f"Query.{name}")
@@ -191,6 +194,24 @@ class Planner:
             return [(sql, [str(arguments[argument])])], finish
 
         return RootPlan(key, field, details[0].node, prepare)
+
+    def _viewer(
+        self, key: str, details: FieldDetailsList, binding: Viewed, node_type: GraphQLObjectType
+    ) -> RootPlan:
+        """``viewer``: the row of the context's signed-in builder, as the resolver reads it."""
+        level = Level(ROOT_ALIAS)
+        node = self._object(node_type, details, level)
+        sql = lookup_statement(binding.shape, binding.column, level.select_list())
+
+        def finish(results: list[Any], context: Any) -> Any:
+            rows = results[0] if results else []
+            return node(rows[0], context) if rows else None
+
+        def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
+            user_id = arguments[CONTEXT_ARGUMENT].current_user_id
+            return ([(sql, [user_id])] if user_id is not None else []), finish
+
+        return RootPlan(key, None, None, prepare, contextual=True)
 
     def _list(
         self,
@@ -260,10 +281,7 @@ class Planner:
             details,
             lambda sub: self._union(binding.nodes, sub, level),
             cursor,
-            {
-                "rank": lambda field: readers.column(rank, readers.converter(field.type)),
-                "snippet": lambda field: readers.column(level.column("snippet"), highlighted_html),
-            },
+            lambda field: self._hit_field(field, level),
         )
         select = level.select_list()
 
@@ -291,6 +309,17 @@ class Planner:
         return RootPlan(key, field, details[0].node, prepare)
 
     # -- objects ---------------------------------------------------------------------
+
+    def _hit_field(self, field: GraphQLField, level: Level) -> Reader:
+        """A search hit's own field: a column of the hit, through its declared decoding."""
+        declaration = declaration_of(field)
+        if isinstance(declaration, Decoded):
+            return readers.column(level.column(declaration.column), declaration.decode)
+        definition = field.extensions.get("strawberry-definition")
+        column = getattr(definition, "python_name", None)
+        if field.args or column is None or getattr(definition, "base_resolver", True) is not None:
+            raise Unsupported(f"search hit field {field.type}")
+        return readers.column(level.column(column), readers.converter(field.type))
 
     def _object(
         self, object_type: GraphQLObjectType, details: FieldDetailsList, level: Level

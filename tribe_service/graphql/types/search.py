@@ -7,6 +7,8 @@ from typing import Annotated
 
 import strawberry
 
+from tribe_service.data_access.discovery.search import highlighted_html
+from tribe_service.graphql.declarations import Decoded, declare
 from tribe_service.graphql.pagination import PageInfo
 from tribe_service.graphql.types.project import ProjectType
 from tribe_service.graphql.types.tribe import TribeType
@@ -29,7 +31,8 @@ class SearchHit:
     )
     snippet: str = strawberry.field(
         description="A short extract around the best match, as HTML: the text escaped, the "
-        "matched words in <mark>."
+        "matched words in <mark>.",
+        metadata=declare(Decoded("snippet", highlighted_html)),
     )
 
 

@@ -9,13 +9,16 @@ import strawberry
 
 from tribe_service.data_access import pages
 from tribe_service.data_access.discovery.lists import SIMILAR
+from tribe_service.data_access.refresh_tokens import SESSIONS_OF_USER, SessionRow
 from tribe_service.data_access.relations import Relation
 from tribe_service.data_access.shapes import USER
+from tribe_service.graphql.context import Info
 from tribe_service.graphql.declarations import row_type
 from tribe_service.graphql.pagination import Connection
 from tribe_service.graphql.resolvers import follows, later, owner_only, paged_below
 from tribe_service.graphql.types.enums import AvailabilityStatus, CollaboratorStatus, UserRole
 from tribe_service.graphql.types.json_objects import ContactLinks
+from tribe_service.graphql.types.session import SessionType
 from tribe_service.graphql.types.skill import SkillType
 
 # The types of modules above this one (they import User), named without an import.
@@ -46,6 +49,19 @@ class UserType:
     email: str | None = owner_only(
         "email", owner="id", description="Only the viewer's own email; null for everyone else."
     )
+
+    @strawberry.field(
+        description="Where the builder is signed in, most recently used first: only the "
+        "viewer's own; null for everyone else."
+    )
+    async def sessions(self, info: Info) -> list[SessionType] | None:
+        """Hand-written (no declaration: the resolvers answer it): the viewer's live sessions."""
+        if info.context.current_user_id != self.id:
+            return None
+        rows = await info.context.engine.fetch(SESSIONS_OF_USER, self.id)
+        current = info.context.current_session_id
+        return [SessionType.from_row(SessionRow(**dict(row)), current) for row in rows]
+
     # a builder lists a handful of skills
     skills: list[SkillType] = follows(
         Relation.USER_SKILLS,
