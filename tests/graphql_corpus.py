@@ -53,7 +53,7 @@ def documents_in_tests() -> list[str]:
 
 def hand_written_documents() -> list[str]:
     """The tests' documents, the client's operations and the benchmark scenarios, once each."""
-    client = [client_operations.document(name) for name in client_operations.operation_names()]
+    client = [client_operations.document(name) for name in client_operations.query_names()]
     documents: list[str] = []
     for text in [*client, *SCENARIO_QUERIES.values(), *documents_in_tests()]:
         if text not in documents:

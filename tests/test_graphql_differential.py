@@ -45,7 +45,7 @@ from tests.conftest import run_cli, seeded_database
 from tests.graphql_corpus import hand_written_documents, variable_cases
 from tribe_service.config import load_settings
 from tribe_service.engine import build_engine
-from tribe_service.graphql.client_operations import operation_names
+from tribe_service.graphql.client_operations import query_names
 from tribe_service.graphql.compiled.executor import STATS
 from tribe_service.graphql.context import Context
 from tribe_service.graphql.paging import MAX_PAGE_SIZE
@@ -180,7 +180,7 @@ async def test_client_operations_never_fall_back(db):
     from tribe_service.graphql import client_operations
 
     values = await facts(engine)
-    for name in operation_names():
+    for name in query_names():
         document = client_operations.document(name)
         STATS.reset()
         for variables in variable_cases(document, values):

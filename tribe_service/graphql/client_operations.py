@@ -16,7 +16,8 @@ OPERATIONS_DIR = (
     Path(__file__).resolve().parents[2] / "clients" / "typescript" / "src" / "operations"
 )
 
-_DEFINITION = re.compile(r"^(query|fragment)\s+(\w+)", re.MULTILINE)
+_DEFINITION = re.compile(r"^(query|mutation|fragment)\s+(\w+)", re.MULTILINE)
+OPERATION_KINDS = frozenset({"query", "mutation"})
 _SPREAD = re.compile(r"\.\.\.\s*(\w+)")
 
 
@@ -28,22 +29,29 @@ def _definitions(directory: Path = OPERATIONS_DIR) -> dict[str, tuple[str, str]]
         text = path.read_text()
         match = _DEFINITION.search(text)
         if match is None:
-            raise ValueError(f"{path.name} holds no query or fragment")
+            raise ValueError(f"{path.name} holds no query, mutation or fragment")
         kind, name = match.groups()
         found[name] = (kind, text)
     return found
 
 
-def operation_names(directory: Path = OPERATIONS_DIR) -> list[str]:
-    """The names of the client's operations (not its fragments), sorted."""
-    return sorted(name for name, (kind, _) in _definitions(directory).items() if kind == "query")
+def operation_names(
+    directory: Path = OPERATIONS_DIR, kinds: frozenset[str] = OPERATION_KINDS
+) -> list[str]:
+    """The names of the client's operations of ``kinds`` (not its fragments), sorted."""
+    return sorted(name for name, (kind, _) in _definitions(directory).items() if kind in kinds)
+
+
+def query_names(directory: Path = OPERATIONS_DIR) -> list[str]:
+    """The names of the client's queries (what reads: the differential corpus), sorted."""
+    return operation_names(directory, frozenset({"query"}))
 
 
 def document(name: str, directory: Path = OPERATIONS_DIR) -> str:
     """The operation ``name`` followed by every fragment it spreads, as one document."""
     definitions = _definitions(directory)
     kind, text = definitions[name]
-    if kind != "query":
+    if kind not in OPERATION_KINDS:
         raise KeyError(f"{name} is a fragment, not an operation")
     parts, pending, seen = [text], _SPREAD.findall(text), set()
     while pending:
