@@ -146,9 +146,13 @@ async def test_field_types(schema):
     assert {p["name"] for p in types["FeedTarget"]["possibleTypes"]} == {"Project", "Tribe", "User"}
 
 
-async def test_root_queries_and_no_mutation_type(schema):
+async def test_root_queries_and_one_mutation_per_write(schema):
+    from tribe_service.authorization import Action
+
     assert schema["queryType"]["name"] == "Query"
-    assert schema["mutationType"] is None
+    assert schema["mutationType"]["name"] == "Mutation"
+    mutations = {f["name"] for f in types_by_name(schema)["Mutation"]["fields"]}
+    assert mutations == {action.value for action in Action}
     root = {f["name"]: f for f in types_by_name(schema)["Query"]["fields"]}
     assert {name: type_string(f["type"]) for name, f in root.items()} == ROOT_FIELDS
     builders = {
