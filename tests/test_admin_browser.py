@@ -61,7 +61,10 @@ def browse_the_admin(
             driver.get(f"{base_url}/admin")  # no slash: redirected
             wait.until(EC.presence_of_element_located((By.NAME, "username")))
             assert driver.current_url.startswith(f"{base_url}/admin/")
-            assert "Find Your Tribe admin" in driver.find_element(By.TAG_NAME, "h1").text
+            # The site name comes from the admin's meta call, which may land after the form.
+            wait.until(
+                EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Find Your Tribe admin")
+            )
 
             driver.find_element(By.NAME, "username").send_keys(username)
             driver.find_element(By.NAME, "password").send_keys(password)
