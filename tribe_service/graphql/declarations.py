@@ -118,11 +118,15 @@ class ListedAtRoot(Declaration):
 
 @dataclass(frozen=True)
 class LookedUp(Declaration):
-    """A root field answering the row of ``shape`` whose ``column`` equals ``argument``."""
+    """A root field answering the row of ``shape`` whose ``column`` equals ``argument``.
+
+    By id, the resolvers load it in ``batch`` (aliased lookups share one statement).
+    """
 
     shape: RowShape
     argument: str
     column: str
+    batch: Relation | None = None
 
 
 @dataclass(frozen=True)
