@@ -46,7 +46,6 @@ class Relation(StrEnum):
 
     QUERY_PROJECT = "query.project"
     QUERY_TRIBE = "query.tribe"
-    QUERY_VIEWER = "query.viewer"
     PROJECT_OWNER = "project.owner"
     COLLABORATOR_USER = "collaborator.user"
     COLLABORATION_PROJECT = "collaboration.project"
