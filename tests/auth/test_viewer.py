@@ -15,10 +15,10 @@ from tests.auth.conftest import FRONTEND, client_of, make_app
 from tests.auth.flow import session_cookies, viewer
 from tribe_service.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 from tribe_service.config import load_settings
-from tribe_service.engine import count_statements
 from tribe_service.graphql.compiled.executor import STATS
 from tribe_service.graphql.context import Context
 from tribe_service.graphql.schema import build_schema
+from tribe_service.statement_counting import count_statements
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

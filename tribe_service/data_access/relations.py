@@ -48,7 +48,6 @@ class Relation(StrEnum):
     WRITTEN_ROW = "mutation.written_row"  # the row a mutation wrote, read for its payload
     PAYLOAD_VIEWER = "mutation.viewer"
     QUERY_TRIBE = "query.tribe"
-    QUERY_VIEWER = "query.viewer"
     PROJECT_OWNER = "project.owner"
     COLLABORATOR_USER = "collaborator.user"
     COLLABORATION_PROJECT = "collaboration.project"

@@ -13,8 +13,8 @@ module keeps a table keyed by field names:
 * :class:`PagedBelow` a connection below the row: a to-many relation in a list order;
 * :class:`Chosen` a union member picked by a discriminator column's value;
 * :class:`OwnerOnly` a column only the row's owner may read;
-* :class:`ListedAtRoot`, :class:`LookedUp`, :class:`Viewed` and :class:`Searched` the
-  root lists, lookups, the signed-in builder and the search;
+* :class:`ListedAtRoot`, :class:`LookedUp` and :class:`Searched` the root lists,
+  lookups and the search;
 * :class:`Probe` a root field with no rows (``health``).
 
 A field without a declaration that is not a column makes the planner fall back to
@@ -118,20 +118,31 @@ class ListedAtRoot(Declaration):
 
 @dataclass(frozen=True)
 class LookedUp(Declaration):
-    """A root field answering the row of ``shape`` whose ``column`` equals ``argument``."""
+    """A root field answering the row of ``shape`` whose ``column`` equals ``argument``.
+
+    By id, the resolvers load it in ``batch`` (aliased lookups share one statement).
+    """
 
     shape: RowShape
     argument: str
     column: str
+    batch: Relation | None = None
 
 
 @dataclass(frozen=True)
-class Viewed(Declaration):
-    """A root field answering the signed-in builder's row of ``shape`` (``column`` equals the
-    context's ``current_user_id``; null, and no statement, when signed out)."""
+class Viewer(Declaration):
+    """A root field answering the signed-in builder's row of ``shape``: ``column`` equals the
+    context's ``current_user_id`` (null, and no statement, when signed out)."""
 
     shape: RowShape
     column: str
+
+
+@dataclass(frozen=True)
+class HandWritten(Declaration):
+    """A field its resolver answers by hand (the planner falls back for it): ``why``."""
+
+    why: str
 
 
 @dataclass(frozen=True)

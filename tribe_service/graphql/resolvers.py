@@ -23,7 +23,7 @@ from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.lazy_type import LazyType
 
 from tribe_service.data_access.discovery.lists import DISCOVERED
-from tribe_service.data_access.pages import ROOT_ALIAS, ListOrder
+from tribe_service.data_access.pages import ROOT_ALIAS, ListOrder, lookup_statement
 from tribe_service.data_access.relations import IN_ARRAY, TO_ONE, Relation
 from tribe_service.data_access.shapes import Row
 from tribe_service.graphql.context import Info
@@ -31,6 +31,7 @@ from tribe_service.graphql.declarations import (
     Chosen,
     Follows,
     ListedAtRoot,
+    LookedUp,
     Member,
     OwnerOnly,
     PagedBelow,
@@ -249,6 +250,22 @@ async def root_page[Node](
     to_node = partial(from_row, node_type)
     filters = listed.filter_values(arguments)
     return await fetch_connection(info.context.engine, listed.order, to_node, first, after, filters)
+
+
+async def root_lookup[Node](
+    info: Info, looked_up: LookedUp, node_type: type[Node], value: str
+) -> Node | None:
+    """The row ``looked_up`` declares for ``value`` (by id through its batch), or None."""
+    shape = looked_up.shape
+    if looked_up.batch is not None:
+        row = await info.context.loaders.rows(shape, looked_up.batch).load(value)
+    else:
+        select = shape.select_list(ROOT_ALIAS)
+        records = await info.context.engine.fetch(
+            lookup_statement(shape, looked_up.column, select), value
+        )
+        row = shape.row(records[0]) if records else None
+    return None if row is None else from_row(node_type, row)
 
 
 async def root_list[Node](

@@ -10,7 +10,7 @@ from graphql import FieldNode, GraphQLField
 from graphql.execution.values import VariableValues, get_argument_values
 
 Statement = tuple[str, list[Any]]
-# The argument a contextual root plan's ``prepare`` gets: the request's context.
+# What a contextual root's prepare gets instead of arguments: {CONTEXT_ARGUMENT: context}.
 CONTEXT_ARGUMENT = "__context__"
 
 
@@ -22,8 +22,7 @@ class RootPlan:
     field: GraphQLField | None
     node: FieldNode | None
     prepare: Callable[[dict[str, Any]], tuple[list[Statement], Callable[[list[Any], Any], Any]]]
-    # Reads the request's context (the viewer) rather than arguments: prepare gets
-    # {CONTEXT_ARGUMENT: context}.
+    # Reads the request's context (the viewer) rather than arguments.
     contextual: bool = False
 
     def statements(

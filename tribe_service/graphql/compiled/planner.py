@@ -76,7 +76,7 @@ from tribe_service.graphql.declarations import (
     PagedBelow,
     Probe,
     Searched,
-    Viewed,
+    Viewer,
     declaration_of,
     plain,
     shape_of,
@@ -165,11 +165,33 @@ class Planner:
             return self._search(key, field, details, declaration)
         if isinstance(declaration, LookedUp):
             return self._lookup(key, field, details, declaration, named(field.type))
-        if isinstance(declaration, Viewed):
-            return self._viewer(key, details, declaration, named(field.type))
         if isinstance(declaration, ListedAtRoot):
             return self._list(key, field, details, declaration)
+        if isinstance(declaration, Viewer):
+            return self._viewer(key, details, declaration, named(field.type))
         raise Unsupported(f"Query.{name}")
+
+    def _viewer(
+        self,
+        key: str,
+        details: FieldDetailsList,
+        binding: Viewer,
+        node_type: GraphQLObjectType,
+    ) -> RootPlan:
+        """``viewer``: the row of the context's signed-in builder, as the resolver reads it."""
+        level = Level(ROOT_ALIAS)
+        node = self._object(node_type, details, level)
+        sql = lookup_statement(binding.shape, binding.column, level.select_list())
+
+        def finish(results: list[Any], context: Any) -> Any:
+            rows = results[0] if results else []
+            return node(rows[0], context) if rows else None
+
+        def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
+            user_id = arguments[CONTEXT_ARGUMENT].current_user_id
+            return ([(sql, [user_id])] if user_id is not None else []), finish
+
+        return RootPlan(key, None, None, prepare, contextual=True)
 
     def _lookup(
         self,
@@ -194,24 +216,6 @@ class Planner:
             return [(sql, [str(arguments[argument])])], finish
 
         return RootPlan(key, field, details[0].node, prepare)
-
-    def _viewer(
-        self, key: str, details: FieldDetailsList, binding: Viewed, node_type: GraphQLObjectType
-    ) -> RootPlan:
-        """``viewer``: the row of the context's signed-in builder, as the resolver reads it."""
-        level = Level(ROOT_ALIAS)
-        node = self._object(node_type, details, level)
-        sql = lookup_statement(binding.shape, binding.column, level.select_list())
-
-        def finish(results: list[Any], context: Any) -> Any:
-            rows = results[0] if results else []
-            return node(rows[0], context) if rows else None
-
-        def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
-            user_id = arguments[CONTEXT_ARGUMENT].current_user_id
-            return ([(sql, [user_id])] if user_id is not None else []), finish
-
-        return RootPlan(key, None, None, prepare, contextual=True)
 
     def _list(
         self,

@@ -11,10 +11,11 @@ from tribe_service.graphql.context import Info
 from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
 from tribe_service.graphql.pagination import Connection
 from tribe_service.graphql.paging import DEFAULT_PAGE_SIZE
-from tribe_service.graphql.resolvers import from_row, root_page
+from tribe_service.graphql.resolvers import root_lookup, root_page
 from tribe_service.graphql.types.enums import ProjectStatus
 from tribe_service.graphql.types.project import ProjectType
 
+PROJECT_BY_ID = LookedUp(PROJECT, argument="id", column="id", batch=Relation.QUERY_PROJECT)
 PROJECTS = ListedAtRoot(pages.PROJECTS, filters={"status": "status"})
 
 
@@ -24,12 +25,11 @@ class ProjectQuery:
 
     @strawberry.field(
         description="The project with this id, if any.",
-        metadata=declare(LookedUp(PROJECT, argument="id", column="id")),
+        metadata=declare(PROJECT_BY_ID),
     )
     async def project(self, info: Info, id: strawberry.ID) -> ProjectType | None:
         """One project by id."""
-        row = await info.context.loaders.rows(PROJECT, Relation.QUERY_PROJECT).load(str(id))
-        return from_row(ProjectType, row) if row else None
+        return await root_lookup(info, PROJECT_BY_ID, ProjectType, str(id))
 
     @strawberry.field(
         description="Projects, newest first.",

@@ -11,10 +11,11 @@ from tribe_service.graphql.context import Info
 from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
 from tribe_service.graphql.pagination import Connection
 from tribe_service.graphql.paging import DEFAULT_PAGE_SIZE
-from tribe_service.graphql.resolvers import from_row, root_page
+from tribe_service.graphql.resolvers import root_lookup, root_page
 from tribe_service.graphql.types.enums import TribeStatus
 from tribe_service.graphql.types.tribe import TribeType
 
+TRIBE_BY_ID = LookedUp(TRIBE, argument="id", column="id", batch=Relation.QUERY_TRIBE)
 TRIBES = ListedAtRoot(pages.TRIBES, filters={"status": "status"})
 
 
@@ -24,12 +25,11 @@ class TribeQuery:
 
     @strawberry.field(
         description="The tribe with this id, if any.",
-        metadata=declare(LookedUp(TRIBE, argument="id", column="id")),
+        metadata=declare(TRIBE_BY_ID),
     )
     async def tribe(self, info: Info, id: strawberry.ID) -> TribeType | None:
         """One tribe by id."""
-        row = await info.context.loaders.rows(TRIBE, Relation.QUERY_TRIBE).load(str(id))
-        return from_row(TribeType, row) if row else None
+        return await root_lookup(info, TRIBE_BY_ID, TribeType, str(id))
 
     @strawberry.field(
         description="Tribes, newest first.",

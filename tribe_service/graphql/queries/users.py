@@ -7,17 +7,16 @@ from typing import Annotated
 import strawberry
 
 from tribe_service.data_access import pages
-from tribe_service.data_access.pages import ROOT_ALIAS, lookup_statement
 from tribe_service.data_access.shapes import USER
 from tribe_service.graphql.context import Info
 from tribe_service.graphql.declarations import ListedAtRoot, LookedUp, declare
 from tribe_service.graphql.pagination import Connection
 from tribe_service.graphql.paging import DEFAULT_PAGE_SIZE
-from tribe_service.graphql.resolvers import from_row, root_page
+from tribe_service.graphql.resolvers import root_lookup, root_page
 from tribe_service.graphql.types.enums import AvailabilityStatus, UserRole
 from tribe_service.graphql.types.user import UserType
 
-USER_BY_USERNAME = lookup_statement(USER, "username", USER.select_list(ROOT_ALIAS))
+USER_BY_USERNAME = LookedUp(USER, argument="username", column="username")
 
 
 BUILDERS = ListedAtRoot(
@@ -32,12 +31,11 @@ class UserQuery:
 
     @strawberry.field(
         description="The builder with this username, if any.",
-        metadata=declare(LookedUp(USER, argument="username", column="username")),
+        metadata=declare(USER_BY_USERNAME),
     )
     async def user(self, info: Info, username: str) -> UserType | None:
         """One builder by username."""
-        records = await info.context.engine.fetch(USER_BY_USERNAME, username)
-        return from_row(UserType, USER.row(records[0])) if records else None
+        return await root_lookup(info, USER_BY_USERNAME, UserType, username)
 
     @strawberry.field(
         description="Builders by builder score, highest first, then id.",

@@ -13,7 +13,7 @@ from tribe_service.data_access.refresh_tokens import SESSIONS_OF_USER, SessionRo
 from tribe_service.data_access.relations import Relation
 from tribe_service.data_access.shapes import USER
 from tribe_service.graphql.context import Info
-from tribe_service.graphql.declarations import row_type
+from tribe_service.graphql.declarations import HandWritten, declare, row_type
 from tribe_service.graphql.pagination import Connection
 from tribe_service.graphql.resolvers import follows, later, owner_only, paged_below
 from tribe_service.graphql.types.enums import AvailabilityStatus, CollaboratorStatus, UserRole
@@ -25,6 +25,15 @@ from tribe_service.graphql.types.skill import SkillType
 PROJECT_MODULE = "tribe_service.graphql.types.project"
 TRIBE_MODULE = "tribe_service.graphql.types.tribe"
 FEED_EVENT_MODULE = "tribe_service.graphql.types.feed_event"
+
+
+async def _viewer_sessions(root: Any, info: Info) -> list[SessionType] | None:
+    """The viewer's live sessions (one statement; no other builder's row asks)."""
+    if info.context.current_user_id != root.id:
+        return None
+    rows = await info.context.engine.fetch(SESSIONS_OF_USER, root.id)
+    current = info.context.current_session_id
+    return [SessionType.from_row(SessionRow(**dict(row)), current) for row in rows]
 
 
 @row_type(USER)
@@ -50,18 +59,12 @@ class UserType:
         "email", owner="id", description="Only the viewer's own email; null for everyone else."
     )
 
-    @strawberry.field(
+    sessions: list[SessionType] | None = strawberry.field(
+        resolver=_viewer_sessions,
         description="Where the builder is signed in, most recently used first: only the "
-        "viewer's own; null for everyone else."
+        "viewer's own; null for everyone else.",
+        metadata=declare(HandWritten("one statement, for the viewer's own row only")),
     )
-    async def sessions(self, info: Info) -> list[SessionType] | None:
-        """Hand-written (no declaration: the resolvers answer it): the viewer's live sessions."""
-        if info.context.current_user_id != self.id:
-            return None
-        rows = await info.context.engine.fetch(SESSIONS_OF_USER, self.id)
-        current = info.context.current_session_id
-        return [SessionType.from_row(SessionRow(**dict(row)), current) for row in rows]
-
     # a builder lists a handful of skills
     skills: list[SkillType] = follows(
         Relation.USER_SKILLS,
