@@ -209,3 +209,12 @@ async def test_a_target_that_does_not_exist_is_not_found(connection, action):
     outcome = await WRITES[action](connection, world.owner, missing)
     assert outcome.refusal is Refusal.NOT_FOUND
     assert await digest(connection) == before
+
+
+def test_readme_shows_the_rules_as_they_are():
+    from pathlib import Path
+
+    from tribe_service.authorization import markdown_table
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert markdown_table() in readme
