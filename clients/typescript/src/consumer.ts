@@ -8,6 +8,11 @@ import { signInUrl, signOut } from "./session.js";
 import {
   BuilderProfileDocument,
   BuildersDocument,
+  CreateProjectDocument,
+  type CreateProjectInput,
+  RespondToCollaborationDocument,
+  UserErrorCode,
+  type UserErrorsFragment,
   type BuildersQuery,
   type BuilderCardFragment,
   EventType,
@@ -273,4 +278,44 @@ export async function accountMenu(api: ClientOptions, currentPath: string) {
     finishProfile: !viewer.onboardingCompleted ? `/builders/${viewer.username}/edit` : null,
     signOut: () => signOut(api),
   };
+}
+
+/** What a form shows for refused input: messages by input field, and one for the whole form. */
+export function formErrors(userErrors: readonly UserErrorsFragment[]) {
+  const byField: Record<string, string> = {};
+  const general: string[] = [];
+  for (const error of userErrors) {
+    const field = error.field?.slice(1).join(".");
+    if (field) {
+      byField[field] = error.message;
+    } else if (error.code === UserErrorCode.Forbidden) {
+      general.push("You can only change your own projects and tribes.");
+    } else {
+      general.push(error.message);
+    }
+  }
+  return { byField, general };
+}
+
+/**
+ * The "new project" form: one idempotency key per form, so a retried submit (a timeout,
+ * a double click) never creates the project twice.
+ */
+export async function submitNewProject(api: ClientOptions, input: Omit<CreateProjectInput, "idempotencyKey">, formKey: string) {
+  const payload = requireData(
+    await request(api, CreateProjectDocument, { input: { ...input, idempotencyKey: formKey } }),
+  ).createProject;
+  if (payload.project === null) {
+    return { created: false as const, ...formErrors(payload.userErrors) };
+  }
+  return { created: true as const, href: `/projects/${payload.project.id}`, updatedAt: payload.project.updatedAt };
+}
+
+/** The invitation banner's buttons: accept or decline; a second click is CONFLICT, shown as done. */
+export async function answerInvitation(api: ClientOptions, projectId: string, accept: boolean) {
+  const payload = requireData(
+    await request(api, RespondToCollaborationDocument, { input: { projectId, accept } }),
+  ).respondToCollaboration;
+  const alreadyAnswered = payload.userErrors.some((error) => error.code === UserErrorCode.Conflict);
+  return { status: payload.collaborator?.status ?? null, alreadyAnswered };
 }
