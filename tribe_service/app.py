@@ -19,9 +19,12 @@ from litestar.handlers import asgi
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
-from litestar.types import ControllerRouterHandler, Receive, Scope, Send
+from litestar.types import ControllerRouterHandler
 from opentelemetry.sdk.trace import TracerProvider
 from piccolo.engine import engine_finder
+from starlette.types import Receive as AsgiReceive
+from starlette.types import Scope as AsgiScope
+from starlette.types import Send as AsgiSend
 
 from tribe_service.admin import MOUNT_PATH, AdminMount, build_admin
 from tribe_service.admin_login import LoginThrottle
@@ -39,6 +42,7 @@ from tribe_service.graphql.trusted_documents import ManifestError, TrustedDocume
 from tribe_service.graphql.view import TribeGraphQL
 from tribe_service.observability.instrumentation import Instrumentation
 from tribe_service.rate_limit import PointsBudget, parse_networks
+from tribe_service.request_facts import RequestFacts
 from tribe_service.request_guard import AllowedHosts, BoundedBody, security_headers
 from tribe_service.shared_store import SharedStore
 
@@ -87,13 +91,16 @@ def create_app(
     budget = PointsBudget(store, "graphql", settings.rate_limit_points_per_minute)
     signer = TokenSigner(settings.session_secrets)
     sessions = SessionManager(engine, settings, signer)
+    # None: sign-in is off (production without SESSION_SECRET) and session cookies are ignored.
+    graphql_sessions = sessions if settings.sessions_enabled else None
+    proxies = parse_networks(settings.proxies)
     graphql_app = BoundedBody(
         TribeGraphQL(
             settings,
             engine,
             budget,
             load_trusted_documents(settings),
-            sessions=sessions if settings.sessions_enabled else None,
+            sessions=graphql_sessions,
         ),
         settings.max_body_bytes,
     )
@@ -102,19 +109,23 @@ def create_app(
         store,
         max_failures=settings.admin_login_max_failures,
         lockout_seconds=settings.admin_lockout_seconds,
-        proxies=parse_networks(settings.proxies),
+        proxies=proxies,
     )
     admin_app = BoundedBody(
         AdminMount(login_throttle, production=settings.is_production), settings.max_body_bytes
     )
 
+    # The mounts are plain ASGI (Starlette's types: the apps behind them are Starlette's).
     @asgi("/graphql", is_mount=True, copy_scope=True)
-    async def graphql(scope: Scope, receive: Receive, send: Send) -> None:
-        await graphql_app(scope, receive, send)  # type: ignore[arg-type]
+    async def graphql(scope: AsgiScope, receive: AsgiReceive, send: AsgiSend) -> None:
+        """What the app knows of the request (client, viewer) is read here, once."""
+        if scope["type"] == "http":
+            (await RequestFacts.read(scope, proxies, graphql_sessions)).remember(scope)
+        await graphql_app(scope, receive, send)
 
     @asgi(MOUNT_PATH, is_mount=True, copy_scope=True)
-    async def admin(scope: Scope, receive: Receive, send: Send) -> None:
-        await admin_app(scope, receive, send)  # type: ignore[arg-type]
+    async def admin(scope: AsgiScope, receive: AsgiReceive, send: AsgiSend) -> None:
+        await admin_app(scope, receive, send)
 
     @get("/healthz", include_in_schema=False)
     async def healthz() -> Response[dict[str, Any]]:

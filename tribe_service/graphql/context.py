@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -14,7 +13,8 @@ from starlette.websockets import WebSocket
 from tribe_service.auth.errors import AuthError
 from tribe_service.engine import TribeEngine
 from tribe_service.graphql.loaders import Loaders
-from tribe_service.rate_limit import IPNetwork, PointsBudget, Spending, client_address
+from tribe_service.rate_limit import PointsBudget, Spending
+from tribe_service.request_facts import RequestFacts
 
 
 @dataclass
@@ -29,8 +29,10 @@ class Context:
     response: Response | WebSocket
     engine: TribeEngine
     budget: PointsBudget | None = None
-    proxies: Sequence[IPNetwork] = ()
-    # The signed-in builder and their session (TribeGraphQL.get_context), or None.
+    # What the app's mount worked out about the request (tribe_service.request_facts);
+    # None outside the app (tests, scripts).
+    facts: RequestFacts | None = None
+    # The signed-in builder and their session (from ``facts``), or None.
     current_user_id: str | None = None
     current_session_id: str | None = None
     # A session cookie refused (expired, tampered, ended): the operation is not run,
@@ -44,12 +46,10 @@ class Context:
 
     @property
     def client(self) -> str:
-        """Who this request counts against: the signed-in builder, else the address
-        (see ``TRUSTED_PROXIES``). Builders behind one address do not share a budget."""
-        if self.current_user_id is not None:
-            return f"builder:{self.current_user_id}"
-        peer = self.request.client.host if self.request.client else None
-        return client_address(peer, self.request.headers, self.proxies)
+        """Who this request counts against (:attr:`RequestFacts.client`)."""
+        if self.facts is not None:
+            return self.facts.client
+        return f"builder:{self.current_user_id}" if self.current_user_id else "local"
 
     async def spend(self, points: int) -> Spending | None:
         """Spend ``points`` of the client's budget; the refusal, if it lacks them.

@@ -35,9 +35,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.ides import GraphQL_IDE
 from strawberry.types import ExecutionResult
 
-from tribe_service.auth.cookies import ACCESS_COOKIE
-from tribe_service.auth.errors import AuthError
-from tribe_service.auth.sessions import SessionManager, Viewer
+from tribe_service.auth.sessions import SessionManager
 from tribe_service.config import Settings
 from tribe_service.engine import TribeEngine
 from tribe_service.graphiql import graphiql_html
@@ -60,6 +58,7 @@ from tribe_service.graphql.trusted_documents import TrustedDocuments, document_h
 from tribe_service.observability import tracing
 from tribe_service.observability.request_id import current_request_id
 from tribe_service.rate_limit import PointsBudget, parse_networks
+from tribe_service.request_facts import RequestFacts, facts_in
 
 MAX_JSON_DEPTH = 32
 
@@ -174,28 +173,22 @@ class TribeGraphQL(GraphQL[Context, None]):
         return response
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        """A new context (and so new DataLoaders) for every request, with its viewer."""
-        viewer, refusal = await self._viewer(request)
+        """A new context (and so new DataLoaders) for every request, with the facts the
+        app's mount read (read here only when the view runs outside the app)."""
+        facts = facts_in(request.scope) or await RequestFacts.read(
+            request.scope, self.proxies, self.sessions
+        )
+        viewer = facts.viewer
         return Context(
             request=request,
             response=response,
             engine=self.engine,
             budget=self.budget,
-            proxies=self.proxies,
+            facts=facts,
             current_user_id=viewer.user_id if viewer else None,
             current_session_id=viewer.session_id if viewer else None,
-            authentication_error=refusal,
+            authentication_error=facts.refusal,
         )
-
-    async def _viewer(self, request: Any) -> tuple[Viewer | None, AuthError | None]:
-        """The builder the access cookie names, or why it is refused (no cookie: nobody)."""
-        token = request.cookies.get(ACCESS_COOKIE) if self.sessions else None
-        if not token or self.sessions is None:
-            return None, None
-        try:
-            return await self.sessions.authenticate(token), None
-        except AuthError as refusal:
-            return None, refusal
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """GraphiQL for a browser's plain GET; a GET by hash alone is an operation."""
