@@ -26,11 +26,13 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
 import pytest
+
+from harness.database_urls import with_database
 
 if TYPE_CHECKING:
     from harness.server import ServerProcess
@@ -55,7 +57,7 @@ class TestDatabase:
             server_url = self.embedded.url()
         self.server_url = server_url
         self.name = f"tribe_test_{uuid.uuid4().hex[:12]}"
-        self.url = _with_database(server_url, self.name)
+        self.url = with_database(server_url, self.name)
 
     def create(self) -> None:
         asyncio.run(self._admin(f'CREATE DATABASE "{self.name}"'))
@@ -102,11 +104,6 @@ async def _execute(server_url: str, sql: str) -> None:
         await connection.execute(sql)
     finally:
         await connection.close()
-
-
-def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{database}"))
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -200,7 +197,7 @@ def scratch_database(server_url: str | None = None) -> Iterator[str]:
     name = f"tribe_scratch_{uuid.uuid4().hex[:12]}"
     asyncio.run(_execute(server_url, f'CREATE DATABASE "{name}"'))
     try:
-        yield _with_database(server_url, name)
+        yield with_database(server_url, name)
     finally:
         drop_database(server_url, name)
 

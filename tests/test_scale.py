@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -27,6 +26,7 @@ from piccolo.columns import Integer, Varchar
 from piccolo.table import Table
 from ulid import ULID
 
+from harness.database_urls import with_database
 from tests.conftest import run_cli
 from tribe_service.columns import TSVector, Vector
 from tribe_service.embeddings import BuilderProfile, ProjectProfile
@@ -64,10 +64,6 @@ TABLES = (
 EXISTING_USER_ID = "01JAAAAAAAAAAAAAAAAAAAAAAA"
 EXISTING_SKILL_ID = "01JBBBBBBBBBBBBBBBBBBBBBBB"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _with_database(url: str, database: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 
 async def _execute(url: str, *statements: str) -> None:
@@ -110,7 +106,7 @@ def _migrate_prepare_and_scale(url: str) -> Any:
 def scaled(database_url: str) -> Iterator[dict[str, Any]]:
     """Two scratch databases, scaled alike; the command's output for the first."""
     names = [f"tribe_scale_{uuid.uuid4().hex[:12]}" for _ in range(2)]
-    urls = [_with_database(database_url, name) for name in names]
+    urls = [with_database(database_url, name) for name in names]
     asyncio.run(_execute(database_url, *(f'CREATE DATABASE "{name}"' for name in names)))
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
