@@ -177,6 +177,10 @@ class TribeEngine(PostgresEngine):
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         """Run one statement (on a replica inside :meth:`reading`), counting it if asked."""
         record_statement(str(querystring))
+        if self.current_transaction.get() is not None:
+            # Piccolo runs it on the transaction's connection: one statement at a time.
+            async with self.transaction_connection():
+                return await PostgresEngine.run_querystring(self, querystring, in_pool=in_pool)
         return await self._routed(
             lambda engine: PostgresEngine.run_querystring(engine, querystring, in_pool=in_pool)
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 
 import strawberry
@@ -38,6 +40,9 @@ class Context:
     # A session cookie refused (expired, tampered, ended): the operation is not run,
     # the client gets a 401 with its code and refreshes or signs in again.
     authentication_error: AuthError | None = None
+    # The instant a write happens at (its rows' timestamps and ULIDs): the wall clock,
+    # or a fixed sequence where two runs must write alike (the mutation differential).
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(tz=UTC))
 
     @cached_property
     def loaders(self) -> Loaders:

@@ -15,7 +15,8 @@ module keeps a table keyed by field names:
 * :class:`OwnerOnly` a column only the row's owner may read;
 * :class:`ListedAtRoot`, :class:`LookedUp` and :class:`Searched` the root lists,
   lookups and the search;
-* :class:`Probe` a root field with no rows (``health``).
+* :class:`Probe` a root field with no rows (``health``);
+* :class:`Written` a mutation payload's row, read by id after the write.
 
 A field without a declaration that is not a column makes the planner fall back to
 the resolvers, so a new field is answered correctly before it is declared, only
@@ -136,6 +137,17 @@ class Viewer(Declaration):
 
     shape: RowShape
     column: str
+
+
+@dataclass(frozen=True)
+class Written(Declaration):
+    """A mutation payload's row: the row of ``shape`` whose id the payload object holds
+    in its attribute ``source`` (null when the write was refused), read after the write
+    in the write's transaction. The resolvers load it in ``batch``."""
+
+    shape: RowShape
+    source: str
+    batch: Relation
 
 
 @dataclass(frozen=True)

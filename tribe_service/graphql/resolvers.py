@@ -35,6 +35,7 @@ from tribe_service.graphql.declarations import (
     Member,
     OwnerOnly,
     PagedBelow,
+    Written,
     declare,
 )
 from tribe_service.graphql.pagination import Connection, fetch_connection
@@ -332,6 +333,22 @@ def chosen(discriminator: str, members: Mapping[str, Member], *, description: st
         resolver=resolve,
         description=description,
         metadata=declare(Chosen(discriminator, members)),
+    )
+
+
+def written(declaration: Written, *, description: str) -> Any:
+    """A payload's field holding the row its mutation wrote (null if it wrote none)."""
+    found: list[Any] = []
+
+    async def resolve(root: Any, info: Info) -> Any:
+        row_id = getattr(root, declaration.source)
+        if row_id is None:
+            return None
+        row = await info.context.loaders.rows(declaration.shape, declaration.batch).load(row_id)
+        return from_row(_target(info, found), row) if row else None
+
+    return strawberry.field(
+        resolver=resolve, description=description, metadata=declare(declaration)
     )
 
 

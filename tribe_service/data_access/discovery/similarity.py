@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from tribe_service.data_access.raw import Row, fetch_rows
+from tribe_service.data_access.raw import Row, numbered
 from tribe_service.engine import TribeEngine
 
 # The HNSW candidate list per index scan: recall@10 0.998 on the scale data (40 gave
@@ -75,10 +75,11 @@ def nearest_correlated(table: str, select: str, t: str, parent: str, limit: int)
 
 
 async def _nearest(engine: TribeEngine, table: str, ids: Sequence[str], limit: int) -> list[Row]:
-    async with engine.transaction():
-        await fetch_rows(engine, HNSW_SETTINGS_SQL)
-        rows = await fetch_rows(engine, nearest_sql(table), limit, list(ids))
-    return rows
+    # fetch_all runs the settings and the statement in one transaction (a savepoint
+    # inside a mutation's), on the transaction's connection when there is one.
+    statement = numbered((nearest_sql(table), [limit, list(ids)]))
+    (rows,) = await engine.fetch_all([statement], setup=HNSW_SETTINGS_SQL)
+    return [dict(row) for row in rows]
 
 
 async def similar_builders(engine: TribeEngine, user_ids: Sequence[str], limit: int) -> list[Row]:

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphql import GraphQLObjectType, GraphQLOutputType, OperationType
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from tribe_service.graphql.compiled.plan import Plan
-from tribe_service.graphql.compiled.planner import plan_operation
+from tribe_service.graphql.compiled.output_types import named
+from tribe_service.graphql.compiled.plan import Lookup, Plan
+from tribe_service.graphql.compiled.planner import plan_operation, plan_written
 from tribe_service.graphql.compiled.readers import Unsupported
 from tribe_service.graphql.compiled.variables import keyed_variables
+from tribe_service.graphql.declarations import Written, declaration_of
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache, hashable
 from tribe_service.graphql.errors import client_error_for
 from tribe_service.observability import tracing
@@ -32,6 +37,8 @@ class ExecutionStats:
     """How many operations each path answered, and why the resolvers were needed."""
 
     compiled: int = 0
+    # Mutation payloads' written rows read by a compiled lookup.
+    compiled_payloads: int = 0
     fallbacks: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -42,6 +49,7 @@ class ExecutionStats:
     def reset(self) -> None:
         """Start counting again."""
         self.compiled = 0
+        self.compiled_payloads = 0
         self.fallbacks.clear()
 
 
@@ -54,24 +62,63 @@ class PlanCache:
     def __init__(self, size: int) -> None:
         self._keyed: IdentityCache[frozenset[str] | str] = IdentityCache(size)
         self._plans: IdentityCache[Plan | str] = IdentityCache(size)
+        self._written: IdentityCache[Lookup | str] = IdentityCache(size)
 
     def get(self, executor: StrawberryGraphQLCoreExecutionContext) -> Plan | str:
         """The plan of the executor's operation, or why it has none."""
+        values = self._keyed_values(executor)
+        if isinstance(values, str):
+            return values
+        operation = (executor.schema, executor.operation)
+        return self._plans.get(operation, values, lambda: _plan(executor))
+
+    def written(
+        self,
+        executor: StrawberryGraphQLCoreExecutionContext,
+        declaration: Written,
+        details: FieldDetailsList,
+        node_type: GraphQLObjectType,
+    ) -> Lookup | str:
+        """The lookup of a payload's written row selected by ``details``, or why it has none."""
+        values = self._keyed_values(executor)
+        if isinstance(values, str):
+            return values
+        field = (executor.schema, executor.operation, details[0].node)
+
+        def plan() -> Lookup | str:
+            try:
+                return plan_written(
+                    executor.schema,
+                    executor.fragments,
+                    executor.variable_values,
+                    executor.operation,
+                    declaration,
+                    details,
+                    node_type,
+                )
+            except Unsupported as reason:
+                return str(reason)
+
+        return self._written.get(field, values, plan)
+
+    def _keyed_values(
+        self, executor: StrawberryGraphQLCoreExecutionContext
+    ) -> tuple[Hashable, ...] | str:
+        """The values of the variables the operation's plans depend on, or why there are none."""
         operation = (executor.schema, executor.operation)
         keyed = self._keyed.get(operation, None, lambda: _keyed_variables(executor))
         if isinstance(keyed, str):
             return keyed
         variables = executor.variable_values.coerced
         try:
-            values = tuple(hashable(variables.get(name)) for name in sorted(keyed))
+            return tuple(hashable(variables.get(name)) for name in sorted(keyed))
         except TypeError:
             return "unhashable variables"
-        return self._plans.get(operation, values, lambda: _plan(executor))
 
     @property
     def misses(self) -> int:
         """How many lookups planned (or found unplannable) instead of reusing: for tracing."""
-        return self._keyed.misses + self._plans.misses
+        return self._keyed.misses + self._plans.misses + self._written.misses
 
 
 def _keyed_variables(executor: StrawberryGraphQLCoreExecutionContext) -> frozenset[str] | str:
@@ -97,8 +144,14 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, answering from a compiled plan when there is one."""
 
     def execute_operation(self, serially: bool | None = None) -> Any:
-        """Run the plan of the operation, or Strawberry's resolvers if it has none."""
+        """Run the plan of the operation, or Strawberry's resolvers if it has none.
+
+        A mutation's fields run their writes one after another, as graphql-core runs
+        them; the rows their payloads show are read by :meth:`execute_field`.
+        """
         reason = self._cannot_compile()
+        if reason is None and self.operation.operation is OperationType.MUTATION:
+            return super().execute_operation(serially)
         with tracing.span("graphql.plan") as span:
             misses = PLANS.misses
             plan = PLANS.get(self) if reason is None else reason
@@ -108,6 +161,52 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         if isinstance(plan, str):
             return self._fall_back(plan, serially)
         return self._run(plan, serially)
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """A payload's written row by its compiled lookup; any other field as graphql-core does."""
+        field = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+        declaration = declaration_of(field) if field is not None else None
+        if not isinstance(declaration, Written) or self._cannot_compile() is not None:
+            return super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        assert field is not None
+        node_type = named(field.type)
+        lookup = PLANS.written(self, declaration, field_details_list, node_type)
+        if isinstance(lookup, str):
+            STATS.fallbacks[lookup] += 1
+            return super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        row_id = getattr(source, declaration.source)
+        if row_id is None:
+            return None
+        return self._read_written(lookup, row_id, field.type, field_details_list, path)
+
+    async def _read_written(
+        self,
+        lookup: Lookup,
+        row_id: str,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        """The row's answer (null if it is gone), read on the write's transaction."""
+        context = self.context_value
+        try:
+            (rows,) = await context.engine.fetch_all([(lookup.sql, [row_id])], setup=lookup.setup)
+        except Exception as error:  # located on this field, as a resolver's error is
+            self.handle_field_error(error, return_type, field_details_list, path)
+            return None
+        STATS.compiled_payloads += 1
+        return lookup.read(rows[0], context) if rows else None
 
     def _cannot_compile(self) -> str | None:
         if self.middleware_manager is not None and self.middleware_manager.middlewares:

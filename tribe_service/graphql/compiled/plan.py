@@ -42,3 +42,12 @@ class Plan:
 
     roots: list[RootPlan]
     setup: str | None = None
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One row by id: ``sql`` takes the id as ``$1``; ``read`` makes the answer of its record."""
+
+    sql: str
+    read: Callable[[Any, Any], Any]
+    setup: str | None = None

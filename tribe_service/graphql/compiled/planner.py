@@ -64,7 +64,13 @@ from tribe_service.graphql.compiled.levels import (
     row_subquery,
 )
 from tribe_service.graphql.compiled.output_types import is_connection, named
-from tribe_service.graphql.compiled.plan import CONTEXT_ARGUMENT, Plan, RootPlan, Statement
+from tribe_service.graphql.compiled.plan import (
+    CONTEXT_ARGUMENT,
+    Lookup,
+    Plan,
+    RootPlan,
+    Statement,
+)
 from tribe_service.graphql.compiled.readers import Reader, Unsupported
 from tribe_service.graphql.declarations import (
     Chosen,
@@ -77,6 +83,7 @@ from tribe_service.graphql.declarations import (
     Probe,
     Searched,
     Viewer,
+    Written,
     declaration_of,
     plain,
     shape_of,
@@ -120,6 +127,13 @@ class Planner:
             raise Unsupported("@defer")
         roots = [self._root(root_type, key, details) for key, details in grouped.items()]
         return Plan(roots, self._setup)
+
+    def written(self, declaration: Written, details: FieldDetailsList, node_type: Any) -> Lookup:
+        """A payload's row (``declaration``) as one lookup by id, its selection ``details``."""
+        level = Level(ROOT_ALIAS)
+        node = self._object(node_type, details, level)
+        sql = lookup_statement(declaration.shape, "id", level.select_list())
+        return Lookup(sql, node, self._setup)
 
     # -- collecting ------------------------------------------------------------------
 
@@ -519,3 +533,16 @@ def plan_operation(
 ) -> Plan:
     """The plan of ``operation`` (raises :class:`Unsupported`)."""
     return Planner(schema, fragments, variables, operation).plan()
+
+
+def plan_written(
+    schema: GraphQLSchema,
+    fragments: Any,
+    variables: VariableValues,
+    operation: Any,
+    declaration: Written,
+    details: FieldDetailsList,
+    node_type: GraphQLObjectType,
+) -> Lookup:
+    """The lookup answering a payload's written row (raises :class:`Unsupported`)."""
+    return Planner(schema, fragments, variables, operation).written(declaration, details, node_type)

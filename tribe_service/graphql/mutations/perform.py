@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -72,7 +72,7 @@ async def perform[P: Payload](
     async with info.context.engine.transaction_connection() as connection:
         try:
             async with connection.transaction():  # a savepoint: a refused constraint keeps the rest
-                written = await write(connection, viewer, datetime.now(tz=UTC))
+                written = await write(connection, viewer, info.context.clock())
         except asyncpg.IntegrityConstraintViolationError:
             written = Written(None, Refusal.CONFLICT)
     if written.refusal is not None:
