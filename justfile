@@ -206,6 +206,7 @@ bench *args: _venv
     export DATABASE_URL="$url"
     {{ bin }}/python -m benchmarks.bench {{ args }}
     # Metrics and tracing on vs off on the landing page (docs/operations.md; also `just bench-overhead`).
+    [[ " {{ args }} " == *" --only-"* ]] && exit 0  # a section alone: no overhead rounds
     overhead=(); [[ " {{ args }} " == *" --no-write "* ]] && overhead=(--no-write)
     {{ bin }}/python -m benchmarks.overhead "${overhead[@]}"
 

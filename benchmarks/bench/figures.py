@@ -11,6 +11,7 @@ from benchmarks.bench import recall
 from benchmarks.bench.machine import Machine
 from benchmarks.bench.measuring import COMPILED, REFERENCE, Calibration, Cell
 from benchmarks.bench.side_by_side import Comparison
+from benchmarks.bench.writes import WriteFigures
 from harness.scenarios import (
     SCENARIO_TITLES,
     DatabaseShape,
@@ -38,6 +39,7 @@ class Report:
     fields_resolved: int = 0
     recall: recall.RecallReport | None = None
     comparison: Comparison | None = None  # --against / --peer: side by side
+    writes: WriteFigures | None = None
 
 
 def ms(value: float) -> str:

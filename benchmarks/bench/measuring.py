@@ -8,7 +8,15 @@ from dataclasses import dataclass
 
 import psutil
 
-from harness.load import HttpRequest, LoadResult, run_async, run_load
+from harness.load import (
+    Check,
+    HttpRequest,
+    LoadResult,
+    Picker,
+    run_async,
+    run_load,
+    status_and_errors_check,
+)
 from harness.server import (
     ServerProcess,
     null_server,
@@ -99,24 +107,28 @@ class Calibration:
 
 def measure(
     server: ServerProcess,
-    request: HttpRequest,
+    request: HttpRequest | Picker,
     *,
     concurrency: int,
     warmup: float,
     duration: float,
     postmaster_pid: int | None,
+    check: Check = status_and_errors_check,
 ) -> tuple[LoadResult, float, float | None]:
-    """Warm up, then load ``server`` with ``request``; returns result, app and DB CPU seconds."""
+    """Warm up, then load ``server`` with ``request`` (the same one every time, or a
+    picker's); returns result, app and DB CPU seconds."""
+    pick: Picker = (lambda _: request) if isinstance(request, HttpRequest) else request
 
     def load(seconds: float) -> LoadResult:
         return run_async(
             run_load(
                 server.port,
-                lambda _: request,
+                pick,
                 concurrency=concurrency,
                 duration=seconds,
                 max_requests=MAX_REQUESTS_PER_CELL,
                 request_timeout=REQUEST_TIMEOUT_SECONDS,
+                check=check,
             )
         )
 

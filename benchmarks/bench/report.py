@@ -17,6 +17,7 @@ from benchmarks.bench.figures import (
 from benchmarks.bench.measuring import COMPILED, REFERENCE, RESOLVERS, Cell
 from benchmarks.bench.side_by_side import render_comparison
 from benchmarks.bench.targets import analysis, targets, verdict
+from benchmarks.bench.writes import JOIN_TRIBES, WriteFigures
 from harness.scenarios import (
     BUILDERS_PAGE_SIZE,
     PAGE_SIZE,
@@ -83,6 +84,45 @@ def statements_table(report: Report) -> list[str]:
             f"| {SCENARIO_TITLES[scenario]} | {small} | {span(scaled['sent'][scenario])} "
             f"| {span(logged) if logged else '-'} | {answered} | {baseline} |"
         )
+    return lines
+
+
+def render_writes(figures: WriteFigures) -> list[str]:
+    """The Markdown section of the write scenarios."""
+    lines = [
+        "## Writes under load",
+        "",
+        "| mutation | workers | clients | req/s | p50 ms | p99 ms | requests | errors "
+        "| app CPU ms/req | DB CPU ms/req |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for cell in figures.cells:
+        result = cell.result
+        lines.append(
+            f"| `{cell.scenario}` | {cell.workers} | {cell.concurrency} | {result.rps:.1f} "
+            f"| {ms(result.percentile_ms(50))} | {ms(result.percentile_ms(99))} "
+            f"| {result.requests} | {result.failed} "
+            f"| {ms(cell.per_request_ms(cell.app_cpu_seconds))} "
+            f"| {ms(cell.per_request_ms(cell.db_cpu_seconds))} |"
+        )
+    lines.append("")
+    for name, (logged, control) in figures.statements.items():
+        lines.append(
+            f"- `{name}`: **{logged - control} statements** (the write, its feed event and the "
+            f"payload) plus {control} of transaction control, as PostgreSQL logged one request "
+            f"(target: at most 4 plus the transaction)."
+        )
+    if not figures.statements:
+        lines.append("- Statements were not counted: the database is not the embedded server.")
+    lines += [
+        "",
+        "Each request is a different write: `createProject` (the client's `CreateProject`) with "
+        "its own idempotency key, by 16 builders in turn; `respondToJoinRequest` (the client's "
+        "`RespondToJoinRequest`) approving its own pending request, by the tribe's owner, in "
+        f"{JOIN_TRIBES} tribes given room for them. They run on a scratch copy of the scaled "
+        "database, dropped after; a response with `userErrors` counts as an error.",
+        "",
+    ]
     return lines
 
 
@@ -172,6 +212,8 @@ def render(report: Report) -> str:
         lines += recall.render(report.recall)
     if report.comparison:
         lines += [*render_comparison(report.comparison), ""]
+    if report.writes:
+        lines += render_writes(report.writes)
     lines += ["## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
     for name, measured, met in targets(report):
         lines.append(f"| {name} | {measured} | {verdict(met)} |")

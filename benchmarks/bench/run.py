@@ -29,7 +29,7 @@ from benchmarks.bench.measuring import (
     measure,
 )
 from benchmarks.bench.old_code import old_code_server
-from benchmarks.bench.report import DEFAULT_OUTPUT, Report, render
+from benchmarks.bench.report import DEFAULT_OUTPUT, Report, render, render_writes
 from benchmarks.bench.side_by_side import (
     Comparison,
     Contender,
@@ -39,6 +39,7 @@ from benchmarks.bench.side_by_side import (
     replace_section,
     run_rounds,
 )
+from benchmarks.bench.writes import measure_writes
 from harness.load import HttpRequest, LoadResult
 from harness.scenarios import (
     PAGE_SIZE,
@@ -76,6 +77,11 @@ def run_bench(args: argparse.Namespace) -> Report:
         measure, warmup=args.warmup, duration=args.duration, postmaster_pid=postmaster
     )
     env = {"DATABASE_URL": database_url, "ENVIRONMENT": "production", **NO_RATE_LIMIT}
+    if args.only_writes:
+        report.writes = measure_writes(
+            database_url, env, max(args.workers), args.concurrency, measure_cell, say
+        )
+        return report
     if args.against or args.peer is not False:
         report.comparison = compare(args, shape, env, measure_cell, report.notes)
         if args.only_side_by_side:
@@ -115,6 +121,10 @@ def run_bench(args: argparse.Namespace) -> Report:
         if workers in args.baseline_workers:
             measure_resolvers(report, workers, requests, bodies, env, args, measure_cell)
         measure_reference(report, workers, bodies["landing"], env, args, measure_cell)
+    if not args.skip_writes:
+        report.writes = measure_writes(
+            database_url, env, max(args.workers), args.concurrency, measure_cell, say
+        )
     say("calibrating the load generator against a null server")
     report.calibration = calibrate(landing_size or 50_000, max(args.concurrency), 3.0)
     return report
@@ -264,6 +274,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--profile", type=int, default=20, help="landing requests to profile")
     parser.add_argument("--skip-seeded", action="store_true", help="no scratch database")
+    parser.add_argument("--skip-writes", action="store_true", help="no write scenarios")
+    parser.add_argument(
+        "--only-writes",
+        action="store_true",
+        help="measure only the write scenarios and print their section",
+    )
     parser.add_argument(
         "--against", metavar="REV", help="also serve this git revision, side by side"
     )
@@ -312,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bench: interrupted; every server it started is stopped", file=sys.stderr)
         return 130
+    if args.only_writes and report.writes:
+        print("\n".join(render_writes(report.writes)))
+        return 0
     if args.only_side_by_side and report.comparison:
         section = "\n".join(render_comparison(report.comparison))
         print(section)
