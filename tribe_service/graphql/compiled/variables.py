@@ -1,4 +1,8 @@
-"""The variables a compiled plan depends on (it is cached per document and their values)."""
+"""The variables a compiled plan depends on (it is cached per document and their values).
+
+Only those ``@skip``/``@include`` read: every argument's value is a parameter of the
+plan's SQL, read per request.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from tribe_service.graphql.compiled.readers import Unsupported
 
 
 def keyed_variables(operation: OperationDefinitionNode, fragments: Any) -> frozenset[str]:
-    """The variables a plan depends on: all but those only root fields' arguments use."""
+    """The variables a plan depends on: those the directives of its selections read."""
     names: set[str] = set()
     for selection in operation.selection_set.selections:
         _collect(selection, names, root=True)
@@ -42,9 +46,6 @@ def _collect(selection: Any, names: set[str], root: bool) -> None:
     for directive in getattr(selection, "directives", None) or ():
         names.update(_variables_in_directive(directive))
     if isinstance(selection, FieldNode):
-        if not root:
-            for argument in selection.arguments or ():
-                names.update(_variables(argument.value))
         _collect_set(selection.selection_set, names)
     elif isinstance(selection, InlineFragmentNode):
         for inner in selection.selection_set.selections:
