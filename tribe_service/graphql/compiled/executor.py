@@ -1,8 +1,8 @@
 """The executor Strawberry runs operations with: compiled plans first, resolvers as fallback.
 
 Plans are cached per operation (the parser cache hands back the same document
-for the same query text) and per values of the Boolean variables that
-``@skip``/``@include`` may read. A fallback is logged at debug level and counted
+for the same query text) and per values of the variables that ``@skip``/``@include``
+read (the document analysis' keyed variables). A fallback is logged at debug level and counted
 in :data:`STATS`, which the benchmark prints.
 """
 
@@ -19,7 +19,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from tribe_service.graphql.compiled.plan import Plan
 from tribe_service.graphql.compiled.planner import plan_operation
 from tribe_service.graphql.compiled.readers import Unsupported
-from tribe_service.graphql.compiled.variables import keyed_variables
+from tribe_service.graphql.document_analysis import operation_analysis
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache, hashable
 from tribe_service.graphql.errors import client_error_for
 from tribe_service.observability import tracing
@@ -49,21 +49,22 @@ STATS = ExecutionStats()
 
 
 class PlanCache:
-    """Plans (or the reason there is none) per schema, operation and keyed variables' values."""
+    """Plans (or the reason there is none) per schema, operation and keyed variables' values.
+
+    The keyed variables are those ``@skip``/``@include`` read (the document's analysis):
+    every argument is a parameter of the plan's SQL, read per request.
+    """
 
     def __init__(self, size: int) -> None:
-        self._keyed: IdentityCache[frozenset[str] | str] = IdentityCache(size)
         self._plans: IdentityCache[Plan | str] = IdentityCache(size)
 
     def get(self, executor: StrawberryGraphQLCoreExecutionContext) -> Plan | str:
         """The plan of the executor's operation, or why it has none."""
         operation = (executor.schema, executor.operation)
-        keyed = self._keyed.get(operation, None, lambda: _keyed_variables(executor))
-        if isinstance(keyed, str):
-            return keyed
+        analysis = operation_analysis(*operation, executor.fragment_definitions)
         variables = executor.variable_values.coerced
         try:
-            values = tuple(hashable(variables.get(name)) for name in sorted(keyed))
+            values = tuple(hashable(variables.get(name)) for name in analysis.keyed_variables)
         except TypeError:
             return "unhashable variables"
         return self._plans.get(operation, values, lambda: _plan(executor))
@@ -71,14 +72,7 @@ class PlanCache:
     @property
     def misses(self) -> int:
         """How many lookups planned (or found unplannable) instead of reusing: for tracing."""
-        return self._keyed.misses + self._plans.misses
-
-
-def _keyed_variables(executor: StrawberryGraphQLCoreExecutionContext) -> frozenset[str] | str:
-    try:
-        return keyed_variables(executor.operation, executor.fragment_definitions)
-    except Unsupported as reason:
-        return str(reason)
+        return self._plans.misses
 
 
 def _plan(executor: StrawberryGraphQLCoreExecutionContext) -> Plan | str:
