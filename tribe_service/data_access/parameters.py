@@ -33,9 +33,6 @@ class Parameters[V]:
         """Parameters holding ``reader(value)`` for each value, numbered alike."""
         return Parameters([reader(value) for value in self.values])
 
-    def __len__(self) -> int:
-        return len(self.values)
-
 
 def unless_null(condition: str, placeholder: str) -> str:
     """``condition``, or true when the value of ``placeholder`` is null.
