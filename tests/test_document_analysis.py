@@ -86,14 +86,16 @@ async def test_a_skipped_selection_still_counts_towards_each_limit(client):
 async def test_a_document_is_analysed_once_for_every_limit_the_cost_and_its_plan(client):
     analyses = document_analysis._DOCUMENTS
     query = "query($on: Boolean!, $first: Int!) { feed(first: $first) { nodes { id actor @include(if: $on) { username } } } }"
-    misses, plans = analyses.misses, PLANS.misses
+    operations = document_analysis._OPERATIONS  # the executor finds the operation's here
+    misses, plans, found = analyses.misses, PLANS.misses, operations.misses
     STATS.reset()
     await graphql_data(client, query, {"on": True, "first": 2})
     # Parsed once: analysed once (expansion, depth and aliases, cost, the plan's key).
     assert analyses.misses == misses + 1
+    assert operations.misses == found + 1  # registered by that analysis, not made again
     assert PLANS.misses == plans + 1
     await graphql_data(client, query, {"on": True, "first": 5})  # another root value: same plan
     await graphql_data(client, query, {"on": False, "first": 5})  # another @include: a plan
-    assert analyses.misses == misses + 1
+    assert (analyses.misses, operations.misses) == (misses + 1, found + 1)
     assert PLANS.misses == plans + 2
     assert STATS.compiled == 3 and STATS.fallback == 0, STATS
