@@ -223,6 +223,50 @@ async def test_search_pages_answer_alike_page_after_page(db):
         assert body["data"] == {"search": None}, body
 
 
+NESTED_PAGE = """
+query NestedPage($u: String!, $first: Int!, $after: String, $status: CollaboratorStatus) {
+  user(username: $u) {
+    collaborations(status: $status, first: $first) { status project { title } }
+    activity(first: $first, after: $after) {
+      totalCount
+      edges { cursor node { eventType target { __typename ... on Project { title } } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
+
+async def test_nested_pages_answer_alike_page_after_page(db):
+    """Nested arguments are read per request: one plan serves every page and value."""
+    engine = db
+    [username, *_] = (await facts(engine))["u"]
+    STATS.reset()
+    after, pages = None, 0
+    for status in ("CONFIRMED", None, "PENDING"):
+        while True:  # follow the nested cursors: keyset positions must agree too
+            variables = {"u": username, "first": 1, "after": after, "status": status}
+            body = json.loads(await assert_same(engine, NESTED_PAGE, variables))
+            pages += 1
+            page = body["data"]["user"]["activity"]["pageInfo"]
+            if not page["hasNextPage"]:
+                break
+            after = page["endCursor"]
+    assert pages >= 4 and STATS.fallback == 0, STATS.fallbacks
+    feed_cursor = json.loads(
+        await assert_same(engine, "{ feed(first: 1) { pageInfo { endCursor } } }", {})
+    )
+    for bad, code in (
+        ({"first": 0}, "INVALID_PAGE_SIZE"),
+        ({"first": 101}, "INVALID_PAGE_SIZE"),
+        ({"after": "not-a-cursor"}, "INVALID_CURSOR"),
+        ({"after": feed_cursor["data"]["feed"]["pageInfo"]["endCursor"]}, "INVALID_CURSOR"),
+    ):
+        variables = {"u": username, "first": 2, "after": None, "status": None, **bad}
+        body = json.loads(await assert_same(engine, NESTED_PAGE, variables))
+        assert [error["extensions"]["code"] for error in body["errors"]] == [code], body
+
+
 # -- generated operations --------------------------------------------------------------
 
 

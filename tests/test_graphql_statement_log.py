@@ -92,3 +92,53 @@ async def test_similar_builders_run_after_the_hnsw_settings_in_one_transaction(
     assert [s.strip() for s in statements[:2]] == ["BEGIN;", HNSW_SETTINGS_SQL], statements
     assert statements[-1].strip() == "COMMIT;", statements
     assert any("<=>" in statement for statement in statements[2:-1]), statements
+
+
+NESTED_ARGUMENTS_QUERY = """
+query Nested($username: String!, $first: Int!, $status: CollaboratorStatus, $after: String) {
+  user(username: $username) {
+    projects(first: $first) { id }
+    collaborations(status: $status, first: $first) { status }
+    activity(first: $first, after: $after) {
+      edges { cursor node { id target { __typename ... on Project { id } } } }
+      pageInfo { hasNextPage }
+    }
+  }
+}
+"""
+
+
+async def test_nested_argument_values_are_parameters_of_one_plan(
+    statement_log, fresh_connections, client, engine
+):
+    from tribe_service.graphql.compiled.executor import PLANS, STATS
+
+    [[username, events]] = await engine.fetch(
+        "SELECT u.username, count(*) FROM users u JOIN feed_events e ON e.actor_id = u.id"
+        " GROUP BY u.username ORDER BY count(*) DESC, u.username LIMIT 1"
+    )
+    assert events >= 2, events
+    first = {"username": username, "first": 2, "status": "CONFIRMED", "after": None}
+    await graphql_data(client, NESTED_ARGUMENTS_QUERY, first)  # planned (and prepared) here
+    misses, compiled = PLANS.misses, STATS.compiled
+    mark = statement_log.mark()
+    page = await graphql_data(client, NESTED_ARGUMENTS_QUERY, first)
+    edges = page["user"]["activity"]["edges"]
+    second = {"username": username, "first": 1, "status": None, "after": edges[0]["cursor"]}
+    next_page = await graphql_data(client, NESTED_ARGUMENTS_QUERY, second)
+    await asyncio.sleep(0.2)
+    with statement_log.server.log_file.open(encoding="utf-8", errors="replace") as log:
+        log.seek(mark)
+        logged = log.read()
+
+    # Other first, status and cursor: the same plan, answering compiled, with other values.
+    assert PLANS.misses == misses
+    assert STATS.compiled == compiled + 2
+    assert len(edges) == 2
+    assert next_page["user"]["activity"]["edges"] == edges[1:]
+    # PostgreSQL saw one statement text twice, with the values as parameters.
+    statements = [s for s in statement_log.since(mark) if "FROM users t" in s]
+    assert len(statements) == 2 and statements[0] == statements[1], statements
+    assert "'confirmed'" not in statements[0] and "LIMIT 2" not in statements[0]
+    assert "parameters: $1 = '2', $2 = '2', $3 = 'confirmed'" in logged
+    assert "$3 = NULL" in logged

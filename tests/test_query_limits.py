@@ -133,7 +133,7 @@ async def test_graphiql_introspection_is_not_counted_as_depth(client):
 
 
 def test_a_cached_cost_is_per_document_and_variables():
-    from tribe_service.graphql.cost import CostEstimator
+    from tribe_service.graphql.document_analysis import analysis_of
 
     document = parse("query($n: Int!) { builders(first: $n) { nodes { skills { name } } } }")
     [operation] = document.definitions
@@ -141,4 +141,4 @@ def test_a_cached_cost_is_per_document_and_variables():
     assert costs[1] < costs[50] < costs[100]
     for n, cost in costs.items():  # asked again (from the cache): the same as estimated afresh
         assert operation_cost(SCHEMA, document, operation, {"n": n}) == cost
-        assert CostEstimator(SCHEMA, document, {"n": n}).operation(operation) == cost
+        assert analysis_of(SCHEMA, document).of(operation).cost({"n": n}) == cost

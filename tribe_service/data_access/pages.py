@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tribe_service.data_access.parameters import Parameters
 from tribe_service.data_access.shapes import FEED_EVENT, PROJECT, SKILL, TRIBE, USER, RowShape
 from tribe_service.data_access.skill_filter import HOLDING_ALL_SKILLS_SQL, skill_terms
 
@@ -52,7 +53,10 @@ class ListOrder:
         return tuple(row[column] for column in self.key_columns)
 
     def _where(
-        self, filters: Mapping[str, Any], after: Sequence[Any] | None, args: list[Any]
+        self,
+        filters: Mapping[str, Any],
+        after: Sequence[Any] | None,
+        parameters: Parameters[Any],
     ) -> str:
         conditions = []
         for column, value in filters.items():
@@ -60,18 +64,18 @@ class ListOrder:
             parameter = value if condition is None else condition.parameter(value)
             if parameter is None:
                 continue
-            args.append(parameter)
+            placeholder = parameters.add(parameter)
             if condition is None:
-                conditions.append(f"{ROOT_ALIAS}.{column} = ${len(args)}")
+                conditions.append(f"{ROOT_ALIAS}.{column} = {placeholder}")
             else:
-                conditions.append(condition.sql.format(f"${len(args)}", t=ROOT_ALIAS))
+                conditions.append(condition.sql.format(placeholder, t=ROOT_ALIAS))
         if after is not None:
-            numbers = []
-            for value in after:
-                args.append(value)
-                numbers.append(f"${len(args)}")
-            conditions.append(self.after.format(*numbers, t=ROOT_ALIAS))
+            conditions.append(self.keyset(ROOT_ALIAS, *map(parameters.add, after)))
         return " WHERE " + " AND ".join(conditions) if conditions else ""
+
+    def keyset(self, t: str, *placeholders: str) -> str:
+        """The keyset condition over alias ``t``: rows after the cursor's ``placeholders``."""
+        return self.after.format(*placeholders, t=t)
 
     def statement(
         self,
@@ -79,22 +83,26 @@ class ListOrder:
         filters: Mapping[str, Any],
         after: Sequence[Any] | None,
         limit: int | None,
+        parameters: Parameters[Any] | None = None,
     ) -> tuple[str, list[Any]]:
-        """``SELECT select FROM table t WHERE filters AND keyset ORDER BY ... LIMIT``."""
-        args: list[Any] = []
+        """``SELECT select FROM table t WHERE filters AND keyset ORDER BY ... LIMIT``.
+
+        ``parameters`` holds those ``select`` already uses (a compiled plan's nested
+        arguments); the statement's own are numbered after them.
+        """
+        parameters = Parameters() if parameters is None else parameters
         sql = f"SELECT {select} FROM {self.shape.table} {ROOT_ALIAS}"
-        sql += self._where(filters, after, args)
+        sql += self._where(filters, after, parameters)
         sql += f" ORDER BY {self.order_by.format(t=ROOT_ALIAS)}"
         if limit is not None:
-            args.append(limit)
-            sql += f" LIMIT ${len(args)}"
-        return sql, args
+            sql += f" LIMIT {parameters.add(limit)}"
+        return sql, parameters.values
 
     def count_statement(self, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
         """``SELECT count(*)`` of the whole list with ``filters`` (what ``totalCount`` says)."""
-        args: list[Any] = []
-        where = self._where(filters, None, args)
-        return f"SELECT count(*) FROM {self.shape.table} {ROOT_ALIAS}{where}", args
+        parameters: Parameters[Any] = Parameters()
+        where = self._where(filters, None, parameters)
+        return f"SELECT count(*) FROM {self.shape.table} {ROOT_ALIAS}{where}", parameters.values
 
 
 def newest_first(shape: RowShape, cursor_kind: str) -> ListOrder:
@@ -128,6 +136,10 @@ BUILDERS = ListOrder(
 SKILLS = ListOrder(SKILL, order_by="{t}.category, {t}.name")
 
 
-def lookup_statement(shape: RowShape, column: str, select: str) -> str:
-    """``SELECT select FROM table t WHERE t.column = $1``: a row by a unique column."""
-    return f"SELECT {select} FROM {shape.table} {ROOT_ALIAS} WHERE {ROOT_ALIAS}.{column} = $1"
+def lookup_statement(shape: RowShape, column: str, select: str, placeholder: str = "$1") -> str:
+    """``SELECT select FROM table t WHERE t.column = $n``: a row by a unique column.
+
+    ``placeholder`` is the value's (from the statement's :class:`Parameters` when
+    ``select`` takes parameters of its own).
+    """
+    return f"SELECT {select} FROM {shape.table} {ROOT_ALIAS} WHERE {ROOT_ALIAS}.{column} = {placeholder}"

@@ -15,9 +15,3 @@ async def fetch_rows(engine: TribeEngine, sql: str, *args: Any) -> list[Row]:
     """The rows of ``sql`` (``{}`` placeholders for ``args``) as dicts, on ``engine``."""
     records = await engine.run_querystring(QueryString(sql, *args))
     return [dict(record) for record in records]
-
-
-def numbered(statement: tuple[str, list[Any]]) -> tuple[str, list[Any]]:
-    """A ``{}``-style statement with ``$1, $2...`` instead (for asyncpg and the planner)."""
-    sql, args = statement
-    return QueryString(sql, *args).compile_string()

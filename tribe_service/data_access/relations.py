@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from tribe_service.data_access.pages import ACTIVITY
+from tribe_service.data_access.parameters import unless_null
 from tribe_service.data_access.shapes import (
     COLLABORATOR,
     FEED_EVENT,
@@ -144,22 +145,26 @@ class ToMany:
         t: str,
         parent: str,
         status: str | None = None,
-        limit: int | None = None,
+        limit: str | None = None,
         condition: str = "",
     ) -> str:
         """The rows of the parent row ``parent``, ``ORDER BY`` the relation's order.
 
-        ``status`` is an SQL literal; ``condition`` an extra one over ``t``.
+        ``status`` and ``limit`` are placeholders (:class:`~.parameters.Parameters`):
+        rows of that status (every status when its value is null), at most that
+        many; ``condition`` is an extra condition over ``t``.
         """
         j = f"j{t}"
-        where = self._conditions(f"{parent}.id", t, j, status)
+        where = self._conditions(f"{parent}.id", t, j, None)
+        if status is not None:
+            where += " AND " + unless_null(f"{self.status} = {status}", status).format(t=t, j=j)
         if condition:
             where += f" AND {condition}"
         sql = (
             f"SELECT {select} FROM {self.source.format(t=t, j=j)} WHERE {where}"
             f" ORDER BY {self.order_by.format(t=t, j=j)}"
         )
-        return sql if limit is None else f"{sql} LIMIT {int(limit)}"
+        return sql if limit is None else f"{sql} LIMIT {limit}"
 
     def count(self, t: str, parent: str) -> str:
         """``SELECT count(*)`` of the parent row's rows (no status filter, no limit)."""

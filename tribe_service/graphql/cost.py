@@ -16,8 +16,10 @@ spirit of GitHub's node limit and Shopify's calculated query cost:
   skills) or, by default, at ``MAX_PAGE_SIZE``.
 
 Fragments are measured once per size they are spread at, so the estimate is
-linear in the document. Operations above the budget are refused with
-``QUERY_TOO_COMPLEX`` (the cost and the limit in ``extensions``).
+linear in the document; what it reads of the document comes from the document's
+one analysis (:mod:`~tribe_service.graphql.document_analysis`, which also says how
+``@skip``/``@include`` count: like every other selection). Operations above the
+budget are refused with ``QUERY_TOO_COMPLEX`` (the cost and the limit in ``extensions``).
 """
 
 from __future__ import annotations
@@ -26,181 +28,17 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    GraphQLField,
-    GraphQLInterfaceType,
-    GraphQLList,
-    GraphQLNamedType,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLSchema,
-    GraphQLType,
-    InlineFragmentNode,
-    IntValueNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    VariableNode,
-    get_operation_ast,
-    is_leaf_type,
-)
+from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, get_operation_ast
 from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
 
-from tribe_service.graphql.declarations import declaration_of
+from tribe_service.graphql.document_analysis import analysis_of
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache, hashable
 from tribe_service.graphql.errors import QUERY_TOO_COMPLEX, rate_limited_error
-from tribe_service.graphql.paging import MAX_PAGE_SIZE
 
-PAGE_SIZE_ARGUMENT = "first"
-
-# Introspection (GraphiQL's schema query) is small and fixed; count it flat.
-INTROSPECTION_COST = 1
 # What an operation refused before execution spends of its client's budget: the
 # parsing and validation it caused (a fragment bomb is refused, not free).
 REFUSED_OPERATION_POINTS = 100
-
-
-class CostEstimator:
-    """The cost of one operation, given its variables."""
-
-    def __init__(
-        self,
-        schema: GraphQLSchema,
-        document: DocumentNode,
-        variables: Mapping[str, Any] | None,
-    ) -> None:
-        self.schema = schema
-        self.fragments = {
-            definition.name.value: definition
-            for definition in document.definitions
-            if isinstance(definition, FragmentDefinitionNode)
-        }
-        self.variables = variables or {}
-        self.variable_defaults: dict[str, Any] = {}
-        self.memo: dict[tuple[str, int | None], int] = {}
-        self.in_progress: set[str] = set()
-
-    def operation(self, operation: OperationDefinitionNode) -> int:
-        """The cost of ``operation`` (a query; other root types cost the same way)."""
-        for definition in operation.variable_definitions or ():
-            default = definition.default_value
-            if isinstance(default, IntValueNode):
-                self.variable_defaults[definition.variable.name.value] = int(default.value)
-        root = self.schema.get_root_type(operation.operation)
-        if root is None:
-            return 0
-        return self.selection_set(operation.selection_set, root, None)
-
-    def selection_set(
-        self, node: SelectionSetNode | None, parent: GraphQLNamedType, size: int | None
-    ) -> int:
-        """The cost per object of ``parent`` of the selections in ``node``.
-
-        ``size`` is the ``first`` of the connection ``parent`` is, if any: it
-        sizes the connection's list fields.
-        """
-        total = 0
-        for selection in node.selections if node else ():
-            if isinstance(selection, FieldNode):
-                total += self.field(selection, parent, size)
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                inner = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.selection_set(selection.selection_set, inner or parent, size)
-            elif isinstance(selection, FragmentSpreadNode):
-                total += self.fragment(selection.name.value, size)
-        return total
-
-    def fragment(self, name: str, size: int | None) -> int:
-        """A named fragment's cost, measured once per size it is spread at."""
-        key = (name, size)
-        if key in self.memo:
-            return self.memo[key]
-        definition = self.fragments.get(name)
-        if definition is None or name in self.in_progress:
-            return 0
-        condition = self.schema.get_type(definition.type_condition.name.value)
-        if condition is None:
-            return 0
-        self.in_progress.add(name)
-        cost = self.selection_set(definition.selection_set, condition, size)
-        self.in_progress.discard(name)
-        self.memo[key] = cost
-        return cost
-
-    def field(self, node: FieldNode, parent: GraphQLNamedType, size: int | None) -> int:
-        """What one field costs per object of ``parent``."""
-        name = node.name.value
-        if name.startswith("__"):
-            return INTROSPECTION_COST if node.selection_set else 0
-        definition = _field_definition(parent, name)
-        if definition is None:
-            return 0  # validation reports unknown fields
-        inner_type, is_list = _unwrap(definition.type)
-        if is_leaf_type(inner_type):
-            return 0
-        own_size = self.page_size(node, definition)
-        if not is_list:
-            count = 1
-        elif own_size is not None:
-            count = own_size
-        elif size is not None:
-            count = size  # the edges or nodes of a connection
-        else:
-            count = unpaged_list_size(definition)
-        # A connection's `first` sizes its lists; a list's own `first` is spent here.
-        inner_size = None if is_list else own_size
-        return count * (1 + self.selection_set(node.selection_set, inner_type, inner_size))
-
-    def page_size(self, node: FieldNode, definition: GraphQLField) -> int | None:
-        """The field's ``first``: given, from a variable, or the schema's default."""
-        argument = definition.args.get(PAGE_SIZE_ARGUMENT)
-        if argument is None:
-            return None
-        value: Any = argument.default_value
-        for given in node.arguments or ():
-            if given.name.value != PAGE_SIZE_ARGUMENT:
-                continue
-            if isinstance(given.value, IntValueNode):
-                value = int(given.value.value)
-            elif isinstance(given.value, VariableNode):
-                variable = given.value.name.value
-                value = self.variables.get(variable, self.variable_defaults.get(variable, value))
-            else:
-                value = None  # not an Int: validation refuses it
-        if not isinstance(value, int) or isinstance(value, bool):
-            return MAX_PAGE_SIZE
-        return min(max(value, 0), MAX_PAGE_SIZE)
-
-
-def unpaged_list_size(definition: GraphQLField) -> int:
-    """What a list without ``first`` counts as: its declared size, else ``MAX_PAGE_SIZE``.
-
-    Such lists are bounded by the data, not by the request (the skill taxonomy).
-    """
-    declaration = declaration_of(definition)
-    size = None if declaration is None else declaration.list_size
-    return MAX_PAGE_SIZE if size is None else size
-
-
-def _field_definition(parent: GraphQLNamedType, name: str) -> GraphQLField | None:
-    if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-        return parent.fields.get(name)
-    return None  # a union has only __typename; its members come through fragments
-
-
-def _unwrap(type_: GraphQLType) -> tuple[GraphQLNamedType, bool]:
-    """The named type inside ``type_``, and whether a list wraps it."""
-    is_list = False
-    while isinstance(type_, GraphQLNonNull | GraphQLList):
-        is_list = is_list or isinstance(type_, GraphQLList)
-        type_ = type_.of_type
-    assert isinstance(type_, GraphQLNamedType)
-    return type_, is_list
 
 
 def operation_cost(
@@ -211,11 +49,12 @@ def operation_cost(
 ) -> int:
     """The estimated cost of ``operation`` in ``document`` with these variables.
 
-    Estimated once per parsed document, operation and variables' values.
+    Added up from the document's analysis, once per parsed document, operation and
+    variables' values.
     """
 
     def estimate() -> int:
-        return CostEstimator(schema, document, variables).operation(operation)
+        return analysis_of(schema, document).of(operation).cost(variables)
 
     try:
         values = hashable(variables or {})

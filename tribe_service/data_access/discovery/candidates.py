@@ -80,16 +80,17 @@ ORDER BY roles.role_id, {_CANDIDATE_ORDER.format(c="c")}
 """
 
 
-def candidates_correlated(select: str, t: str, parent: str, limit: int) -> str:
+def candidates_correlated(select: str, t: str, parent: str, limit: str) -> str:
     """The candidates of the open role ``parent`` (an alias of the enclosing statement).
 
     Selects ``select`` over alias ``t`` (columns ``user_id``, ``skill_ids``, ...), in
-    :func:`open_role_candidates`'s order: the compiled executor's form of the same query.
+    :func:`open_role_candidates`'s order, ``limit`` (a placeholder) of them: the
+    compiled executor's form of the same query.
     """
     roles = _ROLES_SQL.format(where=f"r.id = {parent}.id")
     return (
         f"SELECT {select} FROM ({roles} OFFSET 0) roles"
-        f" CROSS JOIN LATERAL ({_CANDIDATES_OF_ROLE_SQL.format(limit=int(limit))}) {t}"
+        f" CROSS JOIN LATERAL ({_CANDIDATES_OF_ROLE_SQL.format(limit=limit)}) {t}"
         f" ORDER BY {_CANDIDATE_ORDER.format(c=t)}"
     )
 

@@ -28,16 +28,16 @@ SEARCH_TARGETS: Final = {
 class DiscoveredList:
     """A list a discovery statement ranks below a parent row, ``first`` rows of it.
 
-    ``correlated(select, t, parent, limit)`` is its subquery (its rows have the shape
+    ``correlated(select, t, parent, limit)`` is its subquery (``limit`` a placeholder) (its rows have the shape
     :data:`CANDIDATE` or :data:`SIMILAR`); ``hnsw``: it needs :data:`HNSW_SETTINGS_SQL`
     in its transaction.
     """
 
-    correlated: Callable[[str, str, str, int], str]
+    correlated: Callable[[str, str, str, str], str]
     hnsw: bool = False
 
 
-def _nearest_in(table: str) -> Callable[[str, str, str, int], str]:
+def _nearest_in(table: str) -> Callable[[str, str, str, str], str]:
     return lambda select, t, parent, limit: nearest_correlated(table, select, t, parent, limit)
 
 

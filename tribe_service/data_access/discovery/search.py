@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from tribe_service.data_access.raw import Row, fetch_rows, numbered
+from tribe_service.data_access.parameters import Parameters, numbered
+from tribe_service.data_access.raw import Row, fetch_rows
 from tribe_service.engine import TribeEngine
 from tribe_service.enums import SearchKind
 
@@ -150,13 +151,15 @@ def search_page_statement(
     kinds: Sequence[SearchKind],
     limit: int,
     after: SearchCursor | None,
+    parameters: Parameters[Any] | None = None,
 ) -> tuple[str, list[Any]]:
     """:func:`search`'s hits as rows of alias ``t`` (``kind, id, rank, snippet``), ``$n`` style.
 
     Selects ``select``, which may correlate subqueries to ``t`` (the compiled executor's
-    nodes); the raw snippet needs :func:`highlighted_html`.
+    nodes, whose own values ``parameters`` holds); the raw snippet needs
+    :func:`highlighted_html`.
     """
-    sql, args = numbered(search_statement(text, kinds, limit, after))
+    sql, args = numbered(search_statement(text, kinds, limit, after), parameters)
     return f"SELECT {select} FROM ({sql}) {t} ORDER BY {_SEARCH_ORDER.format(h=t)}", args
 
 

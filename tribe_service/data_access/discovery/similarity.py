@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from tribe_service.data_access.raw import Row, numbered
+from tribe_service.data_access.parameters import numbered
+from tribe_service.data_access.raw import Row
 from tribe_service.engine import TribeEngine
 
 # The HNSW candidate list per index scan: recall@10 0.998 on the scale data (40 gave
@@ -60,16 +61,17 @@ def nearest_sql(table: str) -> str:
     )
 
 
-def nearest_correlated(table: str, select: str, t: str, parent: str, limit: int) -> str:
+def nearest_correlated(table: str, select: str, t: str, parent: str, limit: str) -> str:
     """The rows nearest the row ``parent`` (an outer alias), as :func:`nearest_sql` finds them.
 
-    Selects ``select`` over alias ``t`` (columns ``id``, ``similarity``); needs
+    Selects ``select`` over alias ``t`` (columns ``id``, ``similarity``), ``limit`` (a
+    placeholder) of them; needs
     :data:`HNSW_SETTINGS_SQL` in its transaction, as :func:`nearest_sql` does.
     """
     if table not in EMBEDDED_TABLES:
         raise ValueError(f"no embeddings in {table!r}")
     return (
-        f"SELECT {select} FROM ({_nearest_of(table, parent, str(int(limit)))}) {t}"
+        f"SELECT {select} FROM ({_nearest_of(table, parent, limit)}) {t}"
         f" WHERE {parent}.embedding IS NOT NULL ORDER BY {_SIMILAR_ORDER.format(n=t)}"
     )
 

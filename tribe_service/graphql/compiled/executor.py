@@ -1,8 +1,8 @@
 """The executor Strawberry runs operations with: compiled plans first, resolvers as fallback.
 
 Plans are cached per operation (the parser cache hands back the same document
-for the same query text) and per values of the Boolean variables that
-``@skip``/``@include`` may read. A fallback is logged at debug level and counted
+for the same query text) and per values of the variables that ``@skip``/``@include``
+read (the document analysis' keyed variables). A fallback is logged at debug level and counted
 in :data:`STATS`, which the benchmark prints.
 """
 
@@ -20,11 +20,11 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from tribe_service.graphql.compiled.output_types import named
-from tribe_service.graphql.compiled.plan import Lookup, Plan
+from tribe_service.graphql.compiled.plan import Lookup, Plan, Statement
 from tribe_service.graphql.compiled.planner import plan_operation, plan_written
 from tribe_service.graphql.compiled.readers import Unsupported
-from tribe_service.graphql.compiled.variables import keyed_variables
 from tribe_service.graphql.declarations import Written, declaration_of
+from tribe_service.graphql.document_analysis import operation_analysis
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache, hashable
 from tribe_service.graphql.errors import client_error_for
 from tribe_service.observability import tracing
@@ -57,10 +57,13 @@ STATS = ExecutionStats()
 
 
 class PlanCache:
-    """Plans (or the reason there is none) per schema, operation and keyed variables' values."""
+    """Plans (or the reason there is none) per schema, operation and keyed variables' values.
+
+    The keyed variables are those ``@skip``/``@include`` read (the document's analysis):
+    every argument is a parameter of the plan's SQL, read per request.
+    """
 
     def __init__(self, size: int) -> None:
-        self._keyed: IdentityCache[frozenset[str] | str] = IdentityCache(size)
         self._plans: IdentityCache[Plan | str] = IdentityCache(size)
         self._written: IdentityCache[Lookup | str] = IdentityCache(size)
 
@@ -106,26 +109,17 @@ class PlanCache:
     ) -> tuple[Hashable, ...] | str:
         """The values of the variables the operation's plans depend on, or why there are none."""
         operation = (executor.schema, executor.operation)
-        keyed = self._keyed.get(operation, None, lambda: _keyed_variables(executor))
-        if isinstance(keyed, str):
-            return keyed
+        analysis = operation_analysis(*operation, executor.fragment_definitions)
         variables = executor.variable_values.coerced
         try:
-            return tuple(hashable(variables.get(name)) for name in sorted(keyed))
+            return tuple(hashable(variables.get(name)) for name in analysis.keyed_variables)
         except TypeError:
             return "unhashable variables"
 
     @property
     def misses(self) -> int:
         """How many lookups planned (or found unplannable) instead of reusing: for tracing."""
-        return self._keyed.misses + self._plans.misses + self._written.misses
-
-
-def _keyed_variables(executor: StrawberryGraphQLCoreExecutionContext) -> frozenset[str] | str:
-    try:
-        return keyed_variables(executor.operation, executor.fragment_definitions)
-    except Unsupported as reason:
-        return str(reason)
+        return self._plans.misses + self._written.misses
 
 
 def _plan(executor: StrawberryGraphQLCoreExecutionContext) -> Plan | str:
@@ -188,12 +182,21 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         row_id = getattr(source, declaration.source)
         if row_id is None:
             return None
-        return self._read_written(lookup, row_id, field.type, field_details_list, path)
+        try:
+            statement = lookup.statement(self.variable_values, row_id)
+        except Exception as error:  # an invalid argument below the row: the resolvers word it
+            if client_error_for(error) is None:
+                raise
+            STATS.fallbacks[f"client error: {type(error).__name__}"] += 1
+            return super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        return self._read_written(lookup, statement, field.type, field_details_list, path)
 
     async def _read_written(
         self,
         lookup: Lookup,
-        row_id: str,
+        statement: Statement,
         return_type: GraphQLOutputType,
         field_details_list: FieldDetailsList,
         path: Path,
@@ -201,7 +204,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         """The row's answer (null if it is gone), read on the write's transaction."""
         context = self.context_value
         try:
-            (rows,) = await context.engine.fetch_all([(lookup.sql, [row_id])], setup=lookup.setup)
+            (rows,) = await context.engine.fetch_all([statement], setup=lookup.setup)
         except Exception as error:  # located on this field, as a resolver's error is
             self.handle_field_error(error, return_type, field_details_list, path)
             return None

@@ -8,11 +8,8 @@ many), so the records asyncpg decodes already have the answer's shape.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 
 from tribe_service.data_access.relations import ToMany, ToOne
-from tribe_service.graphql.compiled.readers import Unsupported
 
 
 class Level:
@@ -54,19 +51,10 @@ def row_subquery(spec: ToOne, child: Level, parent: str, condition: str = "") ->
 
 
 def array_subquery(
-    spec: ToMany, child: Level, parent: str, status: str | None, limit: int | None
+    spec: ToMany, child: Level, parent: str, status: str | None, limit: str | None
 ) -> Callable[[], str]:
-    """The parent's rows of ``spec``, as ``ARRAY(SELECT ROW(...) ...)``."""
+    """The parent's rows of ``spec``, as ``ARRAY(SELECT ROW(...) ...)``.
+
+    ``status`` and ``limit`` are placeholders of the statement's parameters.
+    """
     return lambda: f"ARRAY({spec.correlated(child.row(), child.alias, parent, status, limit)})"
-
-
-def cursor_literal(value: Any) -> str:
-    """An SQL literal for a cursor value (a timestamp or a text id)."""
-    if isinstance(value, datetime):
-        return f"'{value.isoformat()}'::timestamptz"
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        return repr(float(value))
-    text = str(value)
-    if "\x00" in text:
-        raise Unsupported("NUL in a cursor")
-    return "'" + text.replace("'", "''") + "'"

@@ -9,16 +9,17 @@ follows the same pattern: ``search`` wraps the ranked page of
 candidates and nearest neighbours are that module's per-row subqueries (a plan with
 similarity carries the HNSW settings as its ``setup``). Fields
 are collected with graphql-core's own ``collect_fields`` (fragments, type
-conditions, ``@skip``/``@include``). Arguments below the root are read when
-planning, so a plan holds for the operation and the values of the variables
-that those arguments and the directives use (:func:`keyed_variables`); root
-arguments are read per request and sent as parameters.
+conditions, ``@skip``/``@include``), so a plan holds for the operation and the
+values of the variables its directives read (the document analysis' keyed
+variables). Every argument's value is a parameter (:class:`Parameters`): those
+below the root are planned as readings, read and checked per request (a literal
+once, when planning), so the SQL text depends on the document alone.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from graphql import (
@@ -36,6 +37,7 @@ from graphql.execution.collect_fields import (
     collect_subfields,
 )
 from graphql.execution.values import VariableValues, get_argument_values
+from graphql.language import ArgumentNode, ListValueNode, ObjectValueNode, ValueNode, VariableNode
 from strawberry.types.base import get_object_definition
 
 from tribe_service.data_access.discovery.lists import DISCOVERED
@@ -45,7 +47,7 @@ from tribe_service.data_access.discovery.search import (
 )
 from tribe_service.data_access.discovery.similarity import HNSW_SETTINGS_SQL
 from tribe_service.data_access.pages import ROOT_ALIAS, lookup_statement
-from tribe_service.data_access.raw import numbered
+from tribe_service.data_access.parameters import Parameters, numbered, unless_null
 from tribe_service.data_access.relations import (
     IN_ARRAY,
     TO_MANY,
@@ -57,17 +59,13 @@ from tribe_service.data_access.shapes import RowShape
 from tribe_service.graphql.compiled import readers
 from tribe_service.graphql.compiled.connections import connection_reader, order_cursor
 from tribe_service.graphql.compiled.json_columns import json_reader
-from tribe_service.graphql.compiled.levels import (
-    Level,
-    array_subquery,
-    cursor_literal,
-    row_subquery,
-)
+from tribe_service.graphql.compiled.levels import Level, array_subquery, row_subquery
 from tribe_service.graphql.compiled.output_types import is_connection, named
 from tribe_service.graphql.compiled.plan import (
     CONTEXT_ARGUMENT,
     Lookup,
     Plan,
+    Reading,
     RootPlan,
     Statement,
 )
@@ -98,8 +96,6 @@ from tribe_service.graphql.paging import (
     wanted_kinds,
 )
 
-_ENUM_VALUE = re.compile(r"[a-z_]+")
-
 
 class Planner:
     """Builds the :class:`Plan` of one operation (with the executor's fragments and variables)."""
@@ -113,6 +109,8 @@ class Planner:
         self.operation = operation
         self._aliases = 0
         self._setup: str | None = None
+        # How to read the parameters of the root statement being planned (nested arguments).
+        self._parameters: Parameters[Reading] = Parameters()
 
     def plan(self) -> Plan:
         """The operation's plan, or :class:`Unsupported`."""
@@ -130,10 +128,13 @@ class Planner:
 
     def written(self, declaration: Written, details: FieldDetailsList, node_type: Any) -> Lookup:
         """A payload's row (``declaration``) as one lookup by id, its selection ``details``."""
+        self._parameters = Parameters()
         level = Level(ROOT_ALIAS)
         node = self._object(node_type, details, level)
-        sql = lookup_statement(declaration.shape, "id", level.select_list())
-        return Lookup(sql, node, self._setup)
+        nested = self._parameters
+        row_id = f"${len(nested.values) + 1}"  # after the nested arguments' parameters
+        sql = lookup_statement(declaration.shape, "id", level.select_list(), row_id)
+        return Lookup(sql, node, nested, self._setup)
 
     # -- collecting ------------------------------------------------------------------
 
@@ -154,8 +155,26 @@ class Planner:
         self._aliases += 1
         return Level(f"t{self._aliases}")
 
-    def _arguments(self, field: GraphQLField, details: FieldDetailsList) -> dict[str, Any]:
-        return get_argument_values(field, details[0].node, self.variables)
+    def _reading(
+        self, field: GraphQLField, details: FieldDetailsList, read: Callable[[dict[str, Any]], Any]
+    ) -> str:
+        """The placeholder of ``read(arguments)`` (it checks them, raising a ClientError).
+
+        Literal arguments are read once, now: invalid, the plan is :class:`Unsupported`
+        (the resolvers word the error). Arguments given by variables are read per
+        request, so the plan does not depend on the variables' values.
+        """
+        node = details[0].node
+        if not any(_has_variables(argument) for argument in node.arguments or ()):
+            value = _checked(read, get_argument_values(field, node))
+            return self._parameters.add(lambda variables: value)
+        return self._parameters.add(
+            lambda variables: read(get_argument_values(field, node, variables))
+        )
+
+    def _constant(self, value: Any) -> str:
+        """The placeholder of a value the schema fixes (a union's discriminator value)."""
+        return self._parameters.add(lambda variables: value)
 
     def _type(self, name: str) -> GraphQLObjectType:
         found = self.schema.get_type(name)
@@ -165,10 +184,11 @@ class Planner:
     # -- root fields -----------------------------------------------------------------
 
     def _root(self, root_type: GraphQLObjectType, key: str, details: FieldDetailsList) -> RootPlan:
+        self._parameters = Parameters()
         name = details[0].node.name.value
         if name == "__typename":
             value = root_type.name
-            return RootPlan(key, None, None, lambda arguments: ([], lambda results, c: value))
+            return RootPlan(key, None, None, lambda arguments, _: ([], lambda results, c: value))
         field = root_type.fields.get(name)
         declaration = None if field is None else declaration_of(field)
         if isinstance(declaration, Probe):
@@ -195,17 +215,22 @@ class Planner:
         """``viewer``: the row of the context's signed-in builder, as the resolver reads it."""
         level = Level(ROOT_ALIAS)
         node = self._object(node_type, details, level)
-        sql = lookup_statement(binding.shape, binding.column, level.select_list())
+        select = level.select_list()
 
         def finish(results: list[Any], context: Any) -> Any:
             rows = results[0] if results else []
             return node(rows[0], context) if rows else None
 
-        def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
+        def prepare(
+            arguments: dict[str, Any], parameters: Parameters[Any]
+        ) -> tuple[list[Statement], Any]:
             user_id = arguments[CONTEXT_ARGUMENT].current_user_id
-            return ([(sql, [user_id])] if user_id is not None else []), finish
+            if user_id is None:
+                return [], finish
+            sql = lookup_statement(binding.shape, binding.column, select, parameters.add(user_id))
+            return [(sql, parameters.values)], finish
 
-        return RootPlan(key, None, None, prepare, contextual=True)
+        return RootPlan(key, None, None, prepare, contextual=True, nested=self._parameters)
 
     def _lookup(
         self,
@@ -219,17 +244,21 @@ class Planner:
             raise Unsupported(f"Query.{key} arguments")
         level = Level(ROOT_ALIAS)
         node = self._object(node_type, details, level)
-        sql = lookup_statement(binding.shape, binding.column, level.select_list())
+        select = level.select_list()
         argument = binding.argument
 
         def finish(results: list[Any], context: Any) -> Any:
             rows = results[0]
             return node(rows[0], context) if rows else None
 
-        def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
-            return [(sql, [str(arguments[argument])])], finish
+        def prepare(
+            arguments: dict[str, Any], parameters: Parameters[Any]
+        ) -> tuple[list[Statement], Any]:
+            value = parameters.add(str(arguments[argument]))
+            sql = lookup_statement(binding.shape, binding.column, select, value)
+            return [(sql, parameters.values)], finish
 
-        return RootPlan(key, field, details[0].node, prepare)
+        return RootPlan(key, field, details[0].node, prepare, nested=self._parameters)
 
     def _list(
         self,
@@ -262,13 +291,14 @@ class Planner:
 
         select = level.select_list()
 
-        def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
+        def prepare(
+            arguments: dict[str, Any], parameters: Parameters[Any]
+        ) -> tuple[list[Statement], Any]:
             values = binding.filter_values(arguments)
             first = arguments["first"] if connection else 0
             position = page_position(order, first, arguments.get("after")) if connection else None
-            statements = [
-                order.statement(select, values, position, first + 1 if connection else None)
-            ]
+            limit = first + 1 if connection else None
+            statements = [order.statement(select, values, position, limit, parameters)]
             if counted:
                 statements.append(order.count_statement(values))
 
@@ -278,7 +308,7 @@ class Planner:
 
             return statements, finish
 
-        return RootPlan(key, field, details[0].node, prepare)
+        return RootPlan(key, field, details[0].node, prepare, nested=self._parameters)
 
     def _search(
         self, key: str, field: GraphQLField, details: FieldDetailsList, binding: Searched
@@ -303,7 +333,9 @@ class Planner:
         )
         select = level.select_list()
 
-        def prepare(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
+        def prepare(
+            arguments: dict[str, Any], parameters: Parameters[Any]
+        ) -> tuple[list[Statement], Any]:
             text = check_search_text(arguments["query"])
             first = check_page_size(arguments["first"])
             after = search_cursor(arguments["after"])
@@ -312,7 +344,9 @@ class Planner:
             statements: list[Statement] = []
             if wanted:
                 statements.append(
-                    search_page_statement(select, ROOT_ALIAS, text, wanted, first + 1, after)
+                    search_page_statement(
+                        select, ROOT_ALIAS, text, wanted, first + 1, after, parameters
+                    )
                 )
                 if counted:
                     statements.append(numbered(search_count_statement(text, wanted)))
@@ -324,7 +358,7 @@ class Planner:
 
             return statements, finish
 
-        return RootPlan(key, field, details[0].node, prepare)
+        return RootPlan(key, field, details[0].node, prepare, nested=self._parameters)
 
     # -- objects ---------------------------------------------------------------------
 
@@ -427,7 +461,7 @@ class Planner:
         """A ranked list below a row (candidates, similar builders or projects), ``first`` long."""
         if set(field.args) != {"first"}:
             raise Unsupported(f"{field.type} arguments")
-        limit = _checked(check_page_size, self._arguments(field, details)["first"])
+        limit = self._reading(field, details, lambda arguments: check_page_size(arguments["first"]))
         spec = DISCOVERED[relation]
         if spec.hnsw:
             self._setup = HNSW_SETTINGS_SQL
@@ -439,22 +473,20 @@ class Planner:
 
     def _list_arguments(
         self, field: GraphQLField, details: FieldDetailsList, spec: ToMany
-    ) -> tuple[str | None, int | None]:
-        """A nested list's ``status`` (an SQL literal) and ``first``, checked as the resolver does."""
+    ) -> tuple[str | None, str | None]:
+        """The placeholders of a nested list's ``status`` and ``first``, checked as the resolver does."""
         if not set(field.args) <= {"first", "status"} or ("status" in field.args) != bool(
             spec.status
         ):
             raise Unsupported(f"{field.type} arguments")
-        arguments = self._arguments(field, details)
         limit = None
         if "first" in field.args:
-            limit = _checked(check_page_size, arguments["first"])
+            limit = self._reading(
+                field, details, lambda arguments: check_page_size(arguments["first"])
+            )
         status = None
-        if arguments.get("status") is not None:
-            value = str(plain(arguments["status"]))
-            if not _ENUM_VALUE.fullmatch(value):
-                raise Unsupported("status value")
-            status = f"'{value}'"
+        if "status" in field.args:
+            status = self._reading(field, details, _status)
         return status, limit
 
     def _nested_page(
@@ -463,10 +495,23 @@ class Planner:
         """A connection below a row (``User.activity``): records, ``first + 1`` of them."""
         if set(field.args) != {"first", "after"}:
             raise Unsupported(f"{field.type} arguments")
-        arguments = self._arguments(field, details)
         order, spec = page.order, TO_MANY[page.relation]
-        position = _checked(page_position, order, arguments["first"], arguments.get("after"))
-        first: int = arguments["first"]
+
+        def position(arguments: dict[str, Any]) -> list[Any]:
+            """The sort key ``after`` holds (nulls without one); checks ``first`` too."""
+            found = page_position(order, arguments["first"], arguments.get("after"))
+            return [None] * len(order.key_columns) if found is None else found
+
+        def page_size(arguments: dict[str, Any]) -> int:
+            position(arguments)  # refused with the same error, whichever is read first
+            first: int = arguments["first"]
+            return first
+
+        first = self._reading(field, details, page_size)
+        after = [
+            self._reading(field, details, partial(_item, position, index))
+            for index in range(len(order.key_columns))
+        ]
         connection_type = named(field.type)
         node_type = self._node_type(connection_type)
         child = self._new_level()
@@ -478,20 +523,20 @@ class Planner:
             order_cursor(order, child),
         )
         child.ensure_selects()
-        condition = ""
-        if position is not None:
-            condition = order.after.format(*map(cursor_literal, position), t=child.alias)
+        condition = unless_null(order.keyset(child.alias, *after), after[0])
         parent = level.alias
         rows = level.nested(
             lambda: (
-                f"ARRAY({spec.correlated(child.row(), child.alias, parent, None, first + 1, condition)})"
+                f"ARRAY({spec.correlated(child.row(), child.alias, parent, None, f'{first}::integer + 1', condition)})"
             )
         )
+        # The page size travels with the record: the reader cuts ``first`` rows of ``first + 1``.
+        size = level.nested(f"{first}::integer")
         total = level.nested(f"({spec.count(f'c{child.alias}', parent)})") if counted else None
 
         def reader(record: Sequence[Any], context: Any) -> Any:
             count = None if total is None else record[total]
-            return read(record[rows], first, count, context)
+            return read(record[rows], record[size], count, context)
 
         return reader
 
@@ -510,14 +555,39 @@ class Planner:
             type_name = get_object_definition(member.type, strict=True).name
             item = self._object(self._type(type_name), details, child)
             child.ensure_selects()
-            condition = f" AND {level.alias}.{union.discriminator} = '{value}'"
+            condition = f" AND {level.alias}.{union.discriminator} = {self._constant(value)}"
             members[value] = (level.nested(row_subquery(spec, child, level.alias, condition)), item)
         return readers.either(discriminator, members)
 
 
-def _health(arguments: dict[str, Any]) -> tuple[list[Statement], Any]:
+def _health(arguments: dict[str, Any], parameters: Parameters[Any]) -> tuple[list[Statement], Any]:
     """``health``: "ok" once the database answered ``SELECT 1`` (as the resolver does)."""
     return [("SELECT 1", [])], lambda results, context: "ok"
+
+
+def _item(
+    read: Callable[[dict[str, Any]], list[Any]], index: int, arguments: dict[str, Any]
+) -> Any:
+    """Item ``index`` of what ``read`` reads from the arguments."""
+    return read(arguments)[index]
+
+
+def _status(arguments: dict[str, Any]) -> str | None:
+    """A nested list's ``status``: the enum's value (null: every status)."""
+    status = arguments.get("status")
+    return None if status is None else str(plain(status))
+
+
+def _has_variables(node: ArgumentNode | ValueNode) -> bool:
+    """Whether an argument's value (or a value inside it) is a variable."""
+    value = node.value if isinstance(node, ArgumentNode) else node
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variables(item) for item in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variables(item.value) for item in value.fields)
+    return False
 
 
 def _checked(check: Callable[..., Any], *arguments: Any) -> Any:
