@@ -13,7 +13,9 @@ spirit of GitHub's node limit and Shopify's calculated query cost:
   is counted within 0..``MAX_PAGE_SIZE``: outside that the resolver refuses it;
 * a list without ``first`` counts at the ``list_size`` its field declares
   (:mod:`~tribe_service.graphql.declarations`: the skill taxonomy, a builder's
-  skills) or, by default, at ``MAX_PAGE_SIZE``.
+  skills) or, by default, at ``MAX_PAGE_SIZE``;
+* a mutation field adds the cost of its write, declared per mutation
+  (:mod:`tribe_service.graphql.mutations.write_cost`).
 
 Fragments are measured once per size they are spread at, so the estimate is
 linear in the document. Operations above the budget are refused with
@@ -53,6 +55,7 @@ from strawberry.extensions import SchemaExtension
 from tribe_service.graphql.declarations import declaration_of
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache, hashable
 from tribe_service.graphql.errors import QUERY_TOO_COMPLEX, rate_limited_error
+from tribe_service.graphql.mutations.write_cost import write_cost
 from tribe_service.graphql.paging import MAX_PAGE_SIZE
 
 PAGE_SIZE_ARGUMENT = "first"
@@ -154,7 +157,10 @@ class CostEstimator:
             count = unpaged_list_size(definition)
         # A connection's `first` sizes its lists; a list's own `first` is spent here.
         inner_size = None if is_list else own_size
-        return count * (1 + self.selection_set(node.selection_set, inner_type, inner_size))
+        cost = count * (1 + self.selection_set(node.selection_set, inner_type, inner_size))
+        if parent is self.schema.mutation_type:
+            cost += write_cost(name)  # the write itself, declared per mutation
+        return cost
 
     def page_size(self, node: FieldNode, definition: GraphQLField) -> int | None:
         """The field's ``first``: given, from a variable, or the schema's default."""
