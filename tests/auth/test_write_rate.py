@@ -8,13 +8,12 @@ writes and the same builder's reads go on.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from tests.auth.conftest import client_of, make_app
+from tests.auth.conftest import client_of, dev_signed_in, make_app
 from tribe_service.authorization import Action
 from tribe_service.config import load_settings
 from tribe_service.graphql.cost import operation_cost
@@ -51,18 +50,9 @@ async def app(engine, oauth_server):
     await engine.fetch("DELETE FROM refresh_tokens")
 
 
-@contextlib.asynccontextmanager
-async def signed_in(app, username: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A browser of ``app`` signed in (development sign-in) as ``username``."""
-    async with client_of(app) as client:
-        response = await client.get("/auth/dev/sign-in", params={"username": username})
-        assert response.status_code == 200, response.text
-        yield client
-
-
 @pytest.fixture
 async def maya(app) -> AsyncIterator[httpx.AsyncClient]:
-    async with signed_in(app, "mayachen") as client:
+    async with dev_signed_in(app, "mayachen") as client:
         yield client
 
 
@@ -108,7 +98,7 @@ async def test_a_burst_of_creates_past_the_write_rate_is_refused_and_writes_noth
     # Reads are another budget; and the limit is Maya's, not everyone's.
     feed = await maya.post("/graphql", json={"query": FEED})
     assert feed.status_code == 200 and "errors" not in feed.json()
-    async with signed_in(app, "tomnakamura") as tom:
+    async with dev_signed_in(app, "tomnakamura") as tom:
         answer = await tom.post(
             "/graphql", json={"query": CREATE, "variables": {"input": {"title": TITLE}}}
         )

@@ -42,6 +42,7 @@ ROWS_WRITTEN: Mapping[Action, int] = {
     Action.UPDATE_OPEN_ROLE: 1,
     Action.FILL_OPEN_ROLE: 1,
     Action.CLOSE_OPEN_ROLE: 1,
+    Action.REVOKE_SESSION: 1,  # the session's live refresh token
 }
 
 
