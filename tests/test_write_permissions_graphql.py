@@ -1,4 +1,4 @@
-"""Rule 1's matrix through GraphQL: every mutation × owner, member, invitee, other, signed out.
+"""Rule 1's matrix through GraphQL: every mutation by owner, member, invitee, other, signed out.
 
 The mutations are the schema's own ``Mutation`` fields, so a new one fails
 :func:`test_every_mutation_has_an_input_here` until it is added to the matrix. The
@@ -145,10 +145,9 @@ async def test_each_signed_in_role_gets_what_the_table_says(engine, mutation, ro
 @pytest.fixture(scope="module")
 async def committed_world(engine, seeded) -> AsyncIterator[tuple[World, Versions]]:
     """The matrix's world, committed (the app reads it on its own connections); removed after."""
-    async with engine.transaction():
-        async with engine.transaction_connection() as connection:
-            world = await build_world(connection)
-            versions = await versions_of(connection, world)
+    async with engine.transaction(), engine.transaction_connection() as connection:
+        world = await build_world(connection)
+        versions = await versions_of(connection, world)
     try:
         yield world, versions
     finally:
