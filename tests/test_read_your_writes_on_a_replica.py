@@ -12,11 +12,15 @@ edits her headline through ``/graphql``, and then:
   still has it, so his read went there;
 * once replay resumes and the monitor sees the replica past Maya's commit, her reads go
   to the replica again (its log shows them).
+
+With ``REDIS_URL`` the positions are shared: two instances and a real ``redis-server``,
+Maya writes through one and reads her write through the other while the replica lags.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -25,6 +29,7 @@ import pytest
 from harness.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
 from tests.conftest import database_name
 from tests.graphql_client import graphql_data
+from tests.real_servers import redis_server
 from tribe_service.embedded_postgres import EmbeddedPostgres
 
 # Long enough that the paused replica stays in service for everyone but the writer.
@@ -39,19 +44,42 @@ HEADLINE = "query ($u: String!) { user(username: $u) { headline } }"
 OWN_HEADLINE = "{ viewer { id headline } }"
 
 
-@pytest.fixture(scope="module")
-def app_server(primary_database: str, replica: EmbeddedPostgres) -> Iterator[ServerProcess]:
-    """The app in its own process, reading from the replica."""
-    env = {
+def app_environment(primary_database: str, replica: EmbeddedPostgres) -> dict[str, str]:
+    """The app on the primary, reading from the replica, with the development sign-in."""
+    return {
         "DATABASE_URL": primary_database,
         "DATABASE_REPLICA_URLS": replica.url(database_name(primary_database)),
         "REPLICA_MAX_LAG_MS": str(MAX_LAG_MS),
         "REPLICA_CHECK_INTERVAL_MS": str(CHECK_INTERVAL_MS),
-        "ENVIRONMENT": "development",  # the development sign-in
+        "ENVIRONMENT": "development",
         **NO_RATE_LIMIT,
     }
+
+
+@pytest.fixture(scope="module")
+def app_server(primary_database: str, replica: EmbeddedPostgres) -> Iterator[ServerProcess]:
+    """The app in its own process, reading from the replica."""
+    env = app_environment(primary_database, replica)
     with uvicorn_server("tribe_service.app:app", workers=1, env=env, name="ryw") as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def two_instances(
+    primary_database: str, replica: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Two app instances sharing a real redis-server and a session key."""
+    with redis_server(tmp_path_factory.mktemp("ryw-redis")) as redis_url:
+        env = {
+            **app_environment(primary_database, replica),
+            "REDIS_URL": redis_url,
+            "SESSION_SECRET": "read-your-writes-test-" + "k" * 32,
+        }
+        with (
+            uvicorn_server("tribe_service.app:app", workers=1, env=env, name="ryw a") as a,
+            uvicorn_server("tribe_service.app:app", workers=1, env=env, name="ryw b") as b,
+        ):
+            yield a, b
 
 
 async def signed_in(app_server: ServerProcess, username: str) -> httpx.AsyncClient:
@@ -104,12 +132,8 @@ async def test_a_builder_reads_their_write_while_the_replica_lags_and_others_rea
     # Before writing, Maya's own reads are the replica's like anyone's.
     await wait_until(maya_reads_the_replica)
 
-    replica.psql("SELECT pg_wal_replay_pause()")
-    try:
-        # `User` has no `updatedAt` field (yet): the version comes from the primary.
-        edit = {"headline": new, "expectedUpdatedAt": updated_at(primary, database)}
-        written = (await graphql_data(maya, UPDATE_HEADLINE, {"input": edit}))["updateProfile"]
-        assert written["user"]["headline"] == new and written["userErrors"] == []
+    with replay_paused(replica):
+        await set_headline(maya, primary, database, new)
         assert primary.psql(headline_sql, database) == new
         assert replica.psql(headline_sql, database) == original  # the replica lags
 
@@ -126,8 +150,6 @@ async def test_a_builder_reads_their_write_while_the_replica_lags_and_others_rea
             assert seen["user"]["headline"] == original
         health = (await tom.get("/healthz")).json()
         assert health["replicas"] == {"replica_1": "ok"}
-    finally:
-        replica.psql("SELECT pg_wal_replay_resume()")
 
     try:
         await wait_until(lambda: _replayed(replica, headline_sql, database, new))
@@ -136,15 +158,58 @@ async def test_a_builder_reads_their_write_while_the_replica_lags_and_others_rea
         assert (await graphql_data(maya, OWN_HEADLINE))["viewer"]["headline"] == new
         assert (await graphql_data(tom, HEADLINE, {"u": MAYA}))["user"]["headline"] == new
     finally:
-        edit = {"headline": original, "expectedUpdatedAt": updated_at(primary, database)}
-        restored = await graphql_data(maya, UPDATE_HEADLINE, {"input": edit})
-        assert restored["updateProfile"]["userErrors"] == []
+        await set_headline(maya, primary, database, original)
 
 
-def updated_at(primary: EmbeddedPostgres, database: str) -> str:
-    """Maya's ``users.updated_at`` on the primary, as ISO 8601."""
+async def test_with_redis_a_write_through_one_instance_is_read_through_another(
+    two_instances, primary, primary_database, replica
+):
+    a, b = two_instances
+    database = database_name(primary_database)
+    headline_sql = f"SELECT headline FROM users WHERE username = '{MAYA}'"
+    original = primary.psql(headline_sql, database)
+    new = "Written on one instance, read on the other"
+    maya_on_a = await signed_in(a, MAYA)
+    maya_on_b = httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{b.port}", cookies=maya_on_a.cookies, timeout=10
+    )
+    tom_on_b = await signed_in(b, TOM)
+    try:
+        await caught_up(primary, replica, database)
+        with replay_paused(replica):
+            await set_headline(maya_on_a, primary, database, new)
+            assert replica.psql(headline_sql, database) == original  # the replica lags
+            # Instance b learnt of Maya's write from Redis; Tom still reads the replica there.
+            mine = await graphql_data(maya_on_b, HEADLINE, {"u": MAYA})
+            assert mine["user"]["headline"] == new
+            theirs = await graphql_data(tom_on_b, HEADLINE, {"u": MAYA})
+            assert theirs["user"]["headline"] == original
+        await wait_until(lambda: _replayed(replica, headline_sql, database, new))
+    finally:
+        await set_headline(maya_on_a, primary, database, original)
+        for client in (maya_on_a, maya_on_b, tom_on_b):
+            await client.aclose()
+
+
+@contextlib.contextmanager
+def replay_paused(replica: EmbeddedPostgres) -> Iterator[None]:
+    """Replay paused on ``replica`` (it still receives WAL), resumed after."""
+    replica.psql("SELECT pg_wal_replay_pause()")
+    try:
+        yield
+    finally:
+        replica.psql("SELECT pg_wal_replay_resume()")
+
+
+async def set_headline(
+    maya: httpx.AsyncClient, primary: EmbeddedPostgres, database: str, headline: str
+) -> None:
+    """Maya's ``updateProfile`` of her headline through the app; it must take effect."""
+    # `User` has no `updatedAt` field (yet): the version comes from the primary.
     sql = f"SELECT to_json(updated_at) #>> '{{}}' FROM users WHERE username = '{MAYA}'"
-    return primary.psql(sql, database)
+    edit = {"headline": headline, "expectedUpdatedAt": primary.psql(sql, database)}
+    written = (await graphql_data(maya, UPDATE_HEADLINE, {"input": edit}))["updateProfile"]
+    assert written == {"user": {"headline": headline}, "userErrors": []}
 
 
 async def caught_up(primary: EmbeddedPostgres, replica: EmbeddedPostgres, database: str) -> None:
