@@ -5,8 +5,9 @@ app's store (shared across workers and instances with ``REDIS_URL``) for
 :data:`REMEMBER_SECONDS`; that builder's next queries read only from a replica whose
 last check saw it replay at least that far (``replay_lsn``), else from the primary.
 Other builders keep reading replicas as before: their reads need not see it at once.
-A replica further behind than ``REPLICA_MAX_LAG_MS`` is skipped by everyone anyway,
-so the position need not be remembered for long.
+A replica further behind than ``REPLICA_MAX_LAG_MS`` is skipped by everyone anyway:
+one that still lacks a commit made that long ago lags at least that much. So the
+position need not be remembered for long (:func:`remember_seconds`).
 
 Which position: ``pg_current_wal_insert_lsn()`` read on the primary *after* COMMIT
 returned (:data:`COMMIT_POSITION_SQL`). The commit record is inserted by COMMIT
@@ -32,6 +33,7 @@ a position cannot be read, and the builder's reads go to the primary.
 from __future__ import annotations
 
 import logging
+import math
 
 from litestar.stores.base import Store
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -48,6 +50,12 @@ UNKNOWN_POSITION = 2**64 - 1
 _STORE_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
 
 logger = logging.getLogger(__name__)
+
+
+def remember_seconds(replica_max_lag_ms: int) -> int:
+    """How long a position is kept: :data:`REMEMBER_SECONDS`, or twice the lag a replica
+    may have while serving reads if that is longer (a margin for the servers' clocks)."""
+    return max(REMEMBER_SECONDS, 2 * math.ceil(replica_max_lag_ms / 1000))
 
 
 class WritePositions:
