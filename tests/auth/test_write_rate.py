@@ -19,6 +19,7 @@ from tribe_service.config import load_settings
 from tribe_service.graphql.cost import operation_cost
 from tribe_service.graphql.mutations.write_cost import ROW_POINTS, ROWS_WRITTEN, write_cost
 from tribe_service.graphql.schema import build_schema
+from tribe_service.observability import metrics
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -69,6 +70,8 @@ async def projects_titled(engine, username: str) -> int:
 async def test_a_burst_of_creates_past_the_write_rate_is_refused_and_writes_nothing(
     app, maya, engine
 ):
+    refusals = metrics.RATE_LIMIT_REFUSALS.labels("writes")
+    counted = refusals._value.get()
     answers = [
         await maya.post(
             "/graphql", json={"query": CREATE, "variables": {"input": {"title": TITLE}}}
@@ -94,6 +97,7 @@ async def test_a_burst_of_creates_past_the_write_rate_is_refused_and_writes_noth
         assert retry_after == error["extensions"]["retryAfter"] >= 1
         assert answer.headers["ratelimit-limit"] == str(WRITES_PER_MINUTE)
     assert await projects_titled(engine, "mayachen") == WRITES_PER_MINUTE
+    assert refusals._value.get() - counted == BURST - WRITES_PER_MINUTE  # operators see them
 
     # Reads are another budget; and the limit is Maya's, not everyone's.
     feed = await maya.post("/graphql", json={"query": FEED})
