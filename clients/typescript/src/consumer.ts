@@ -322,11 +322,11 @@ export async function answerInvitation(api: ClientOptions, projectId: string, ac
 }
 
 /**
- * The account page's "sign out that device" button: ends one of the viewer's sessions and
- * shows the sessions left. Someone else's (or one already ended) is NOT_FOUND, shown as gone.
+ * The account page's "sign out that device" button: ends one of the viewer's sessions.
+ * Someone else's, or one already ended, is NOT_FOUND: shown as gone too.
  */
 export async function revokeSession(api: ClientOptions, sessionId: string) {
   const payload = requireData(await request(api, RevokeSessionDocument, { input: { sessionId } })).revokeSession;
   const gone = payload.revokedSessionId !== null || payload.userErrors.some((error) => error.code === UserErrorCode.NotFound);
-  return { gone, sessions: payload.viewer?.sessions ?? [] };
+  return { gone, signedIn: payload.viewer !== null };
 }
