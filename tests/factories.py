@@ -190,3 +190,20 @@ async def make_open_role(connection: asyncpg.Connection, tribe: str, **values: A
     return await _insert(
         connection, "tribe_open_roles", {"tribe_id": tribe, "title": f"Role {_next()}", **values}
     )
+
+
+async def make_session(connection: asyncpg.Connection, user: str) -> str:
+    """A live session of ``user`` (one refresh token, unexpired); returns its family id."""
+    family = new_ulid()
+    await _insert(
+        connection,
+        "refresh_tokens",
+        {
+            "user_id": user,
+            "token_hash": f"test-hash-{new_ulid()}",
+            "family_id": family,
+            "expires_at": datetime.now(tz=UTC) + timedelta(days=1),
+            "created_at": datetime.now(tz=UTC),
+        },
+    )
+    return family

@@ -33,7 +33,11 @@ SPEC_FIELDS = {
 
 # Issue 12's discovery fields, beyond the spec's section 5.
 DISCOVERY_FIELDS = {
-    "User": {"similarBuilders", "sessions"},  # sessions: issue 17 (the viewer's own only)
+    "User": {
+        "similarBuilders",
+        "sessions",
+        "updatedAt",
+    },  # sessions: issue 17 (the viewer's own only); updatedAt: updateProfile's expectedUpdatedAt (issue 18)
     "Project": {"similarProjects"},
     "OpenRole": {"candidates"},
 }

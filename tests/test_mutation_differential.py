@@ -72,6 +72,7 @@ class World:
     skills: list[str]
     viewer_updated_at: dict[str, str]
     data: dict[str, Any] = field(default_factory=dict)
+    session: str = ""  # a live session of Maya's, made inside the story's transaction
 
     def written(self, mutation: str, key: str) -> Any:
         """The row an earlier step wrote (its payload's ``key`` object)."""
@@ -231,6 +232,7 @@ SCENARIOS: dict[str, list[Step]] = {
         ADD_ROLE,
         Step("closeOpenRole", MAYA, lambda w: {"roleId": _role(w)}),
     ],
+    "revokeSession": [Step("revokeSession", MAYA, lambda w: {"sessionId": w.session})],
 }
 
 
@@ -363,6 +365,7 @@ async def both_executors(engine: Any, steps: list[Step], last_document: str) -> 
     transaction = engine.transaction()
     await transaction.__aenter__()
     try:
+        world.session = await _session_of(engine, world.ids[MAYA])
         for schema in (TEST_PATHS.compiled, TEST_PATHS.resolvers):
             savepoint = await transaction.savepoint()
             try:
@@ -377,6 +380,19 @@ async def both_executors(engine: Any, steps: list[Step], last_document: str) -> 
     compiled, resolvers = answers
     assert compiled == resolvers, (steps[-1].mutation, last_document)
     return compiled
+
+
+async def _session_of(engine: Any, user: str) -> str:
+    """A live session (refresh-token family) of ``user``, on the open transaction."""
+    family = str(ULID())
+    await engine.fetch(
+        "INSERT INTO refresh_tokens (id, user_id, token_hash, family_id, expires_at, created_at)"
+        " VALUES ($1, $2, $3, $1, now() + interval '1 day', now())",
+        family,
+        user,
+        f"differential-{family}",
+    )
+    return family
 
 
 def test_every_mutation_has_a_scenario():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.stores.memory import MemoryStore
 
-from tribe_service.read_your_writes import WritePositions
+from tribe_service.read_your_writes import REMEMBER_SECONDS, WritePositions, remember_seconds
 from tribe_service.replicas import ReplicaMonitor, ReplicaState, ReplicaStatus, lsn_number
 
 
@@ -39,3 +39,9 @@ async def test_positions_are_remembered_per_builder_for_a_while():
     assert await positions.since("maya") == lsn_number("0/16B3750")
     assert await positions.since("tom") is None
     assert await positions.since(None) is None
+
+
+def test_positions_outlive_the_lag_a_serving_replica_may_have():
+    # A replica lacking a commit older than REPLICA_MAX_LAG_MS lags more than that: skipped.
+    assert remember_seconds(1000) == REMEMBER_SECONDS
+    assert remember_seconds(120_000) == 240 > REMEMBER_SECONDS

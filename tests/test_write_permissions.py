@@ -18,11 +18,19 @@ from tests.factories import (
     make_member,
     make_open_role,
     make_project,
+    make_session,
     make_tribe,
     make_user,
 )
 from tribe_service.authorization import RULES, Action, Refusal, Who
-from tribe_service.data_access.writes import collaborators, open_roles, profile, projects, tribes
+from tribe_service.data_access.writes import (
+    collaborators,
+    open_roles,
+    profile,
+    projects,
+    sessions,
+    tribes,
+)
 from tribe_service.data_access.writes.outcome import Written
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -36,6 +44,7 @@ TABLES = (
     "tribe_open_roles",
     "feed_events",
     "idempotency_keys",
+    "refresh_tokens",
 )
 ROLES = ("owner", "member", "invitee", "other")
 
@@ -51,6 +60,7 @@ class World:
     project: str
     tribe: str
     role: str  # an open role of the tribe
+    session: str  # a live session of the owner's
 
 
 async def build_world(connection: asyncpg.Connection) -> World:
@@ -62,7 +72,8 @@ async def build_world(connection: asyncpg.Connection) -> World:
     await make_member(connection, tribe, member, status="active")
     await make_member(connection, tribe, invitee, status="pending")
     role = await make_open_role(connection, tribe)
-    return World(owner, member, invitee, other, project, tribe, role)
+    session = await make_session(connection, owner)
+    return World(owner, member, invitee, other, project, tribe, role, session)
 
 
 Write = Callable[[asyncpg.Connection, str, World], Awaitable[Written]]
@@ -111,9 +122,10 @@ WRITES: dict[Action, Write] = {
     ),
     Action.FILL_OPEN_ROLE: lambda c, v, w: open_roles.fill_open_role(c, v, w.role, w.member),
     Action.CLOSE_OPEN_ROLE: lambda c, v, w: open_roles.close_open_role(c, v, w.role),
+    Action.REVOKE_SESSION: lambda c, v, w: sessions.revoke_session(c, v, w.session),
 }
 
-F, C = Refusal.FORBIDDEN, Refusal.CONFLICT
+F, C, N = Refusal.FORBIDDEN, Refusal.CONFLICT, Refusal.NOT_FOUND
 ANYONE = {"owner": None, "member": None, "invitee": None, "other": None}
 OWNER_ONLY = {"owner": None, "member": F, "invitee": F, "other": F}
 
@@ -140,6 +152,8 @@ EXPECTED: dict[Action, dict[str, Refusal | None]] = {
     Action.UPDATE_OPEN_ROLE: OWNER_ONLY,
     Action.FILL_OPEN_ROLE: OWNER_ONLY,
     Action.CLOSE_OPEN_ROLE: OWNER_ONLY,
+    # Another's session is not found, not forbidden: whether it exists is not theirs to know.
+    Action.REVOKE_SESSION: {"owner": None, "member": N, "invitee": N, "other": N},
 }
 
 
@@ -203,7 +217,7 @@ MISSING = "01JZZZZZZZZZZZZZZZZZZZZZZZ"
 async def test_a_target_that_does_not_exist_is_not_found(connection, action):
     world = await build_world(connection)
     missing = World(
-        world.owner, world.member, world.invitee, world.other, MISSING, MISSING, MISSING
+        world.owner, world.member, world.invitee, world.other, MISSING, MISSING, MISSING, MISSING
     )
     before = await digest(connection)
     outcome = await WRITES[action](connection, world.owner, missing)

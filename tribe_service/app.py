@@ -42,6 +42,7 @@ from tribe_service.graphql.trusted_documents import ManifestError, TrustedDocume
 from tribe_service.graphql.view import TribeGraphQL
 from tribe_service.observability.instrumentation import Instrumentation
 from tribe_service.rate_limit import PointsBudget, parse_networks
+from tribe_service.read_your_writes import WritePositions, remember_seconds
 from tribe_service.request_facts import RequestFacts
 from tribe_service.request_guard import AllowedHosts, BoundedBody, security_headers
 from tribe_service.shared_store import SharedStore
@@ -101,6 +102,10 @@ def create_app(
             budget,
             load_trusted_documents(settings),
             sessions=graphql_sessions,
+            write_budget=PointsBudget(store, "writes", settings.write_rate_per_minute),
+            write_positions=WritePositions(
+                store, remember_seconds=remember_seconds(settings.replica_max_lag_ms)
+            ),
         ),
         settings.max_body_bytes,
     )

@@ -52,6 +52,7 @@ class Action(StrEnum):
     UPDATE_OPEN_ROLE = "updateOpenRole"
     FILL_OPEN_ROLE = "fillOpenRole"
     CLOSE_OPEN_ROLE = "closeOpenRole"
+    REVOKE_SESSION = "revokeSession"
 
 
 class Refusal(StrEnum):
@@ -94,6 +95,7 @@ RULES: dict[Action, Rule] = {
     Action.UPDATE_OPEN_ROLE: Rule(Who.TRIBE_OWNER, "open role"),
     Action.FILL_OPEN_ROLE: Rule(Who.TRIBE_OWNER, "open role"),
     Action.CLOSE_OPEN_ROLE: Rule(Who.TRIBE_OWNER, "open role"),
+    Action.REVOKE_SESSION: Rule(Who.SELF, "session"),
 }
 """Every action's rule; signed-out requests may perform none of them."""
 

@@ -133,6 +133,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     log_format: LogFormat | None = None  # json in production, console elsewhere
     log_level: str = "INFO"
     redis_url: str = ""  # shares rate limits and admin lockouts between workers and instances
+    # Mutation operations a signed-in builder may run per minute (README: "Limits"); 0: off.
+    write_rate_per_minute: int = 30
 
     def __post_init__(self) -> None:
         _check_postgres_url("DATABASE_URL", self.database_url)
@@ -164,6 +166,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
             raise ValueError("OPERATION_TIMEOUT_SECONDS must be positive")
         if self.rate_limit_points_per_minute < 0:
             raise ValueError("RATE_LIMIT_POINTS_PER_MINUTE must be 0 (off) or more")
+        if self.write_rate_per_minute < 0:
+            raise ValueError("WRITE_RATE_PER_MINUTE must be 0 (off) or more")
         if self.slow_operation_ms < 0:
             raise ValueError("SLOW_OPERATION_MS must be 0 or more")
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -9,6 +9,7 @@ sessions, so the seeded database stays as other tests expect it.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -59,6 +60,15 @@ def make_app(engine: Any, oauth_server: OAuthServerProcess, **environ: str) -> A
 def app_client(engine: Any, oauth_server: OAuthServerProcess, **environ: str) -> httpx.AsyncClient:
     """A client of a new app built for these settings (a browser of its own: its own cookies)."""
     return client_of(make_app(engine, oauth_server, **environ))
+
+
+@contextlib.asynccontextmanager
+async def dev_signed_in(app: Any, username: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser of a development ``app``, signed in as the seeded ``username``."""
+    async with client_of(app) as client:
+        response = await client.get("/auth/dev/sign-in", params={"username": username})
+        assert response.status_code == 200, response.text
+        yield client
 
 
 def client_of(app: Any) -> httpx.AsyncClient:

@@ -16,6 +16,7 @@ from tribe_service.auth.errors import AuthError
 from tribe_service.engine import TribeEngine
 from tribe_service.graphql.loaders import Loaders
 from tribe_service.rate_limit import PointsBudget, Spending
+from tribe_service.read_your_writes import WritePositions
 from tribe_service.request_facts import RequestFacts
 
 
@@ -31,6 +32,10 @@ class Context:
     response: Response | WebSocket
     engine: TribeEngine
     budget: PointsBudget | None = None
+    # Each builder's writes a minute (WRITE_RATE_PER_MINUTE), and where their last write
+    # committed (read your writes with replicas); None outside the app.
+    write_budget: PointsBudget | None = None
+    write_positions: WritePositions | None = None
     # What the app's mount worked out about the request (tribe_service.request_facts);
     # None outside the app (tests, scripts).
     facts: RequestFacts | None = None
@@ -67,6 +72,23 @@ class Context:
             return None
         if isinstance(self.response, Response):
             self.response.status_code = 429
+        return spending
+
+    async def spend_write(self) -> Spending | None:
+        """Spend one of the viewer's writes a minute; the refusal, if they are spent.
+
+        Only a refusal touches the response: a 429 with ``Retry-After`` and the
+        write budget's ``RateLimit`` headers (the read budget's stay otherwise).
+        """
+        budget = self.write_budget
+        if budget is None or not budget.enabled or self.current_user_id is None:
+            return None
+        spending = await budget.spend(self.current_user_id, 1)
+        if spending.allowed:
+            return None
+        if isinstance(self.response, Response):
+            self.response.status_code = 429
+            self.response.headers.update(spending.headers())
         return spending
 
     async def charge(self, points: int) -> None:

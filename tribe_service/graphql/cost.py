@@ -13,7 +13,9 @@ spirit of GitHub's node limit and Shopify's calculated query cost:
   is counted within 0..``MAX_PAGE_SIZE``: outside that the resolver refuses it;
 * a list without ``first`` counts at the ``list_size`` its field declares
   (:mod:`~tribe_service.graphql.declarations`: the skill taxonomy, a builder's
-  skills) or, by default, at ``MAX_PAGE_SIZE``.
+  skills) or, by default, at ``MAX_PAGE_SIZE``;
+* a mutation field adds the cost of its write, declared per mutation
+  (:mod:`tribe_service.graphql.mutations.write_cost`).
 
 Fragments are measured once per size they are spread at, so the estimate is
 linear in the document; what it reads of the document comes from the document's

@@ -26,6 +26,7 @@ runs what the request selects, honours them (its cache key holds their variables
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -59,6 +60,7 @@ from graphql import (
 
 from tribe_service.graphql.declarations import declaration_of
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE, IdentityCache
+from tribe_service.graphql.mutations.write_cost import write_cost
 from tribe_service.graphql.paging import MAX_PAGE_SIZE
 
 PAGE_SIZE_ARGUMENT = "first"
@@ -100,6 +102,8 @@ class Field:
     is_list: bool = False
     page_size: PageSize | None = None
     unpaged: int = MAX_PAGE_SIZE
+    # A mutation field's write (graphql.mutations.write_cost), counted once.
+    written: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +272,10 @@ class _Summaries(Visitor):
     def leave_field(self, node: FieldNode, *_: object) -> None:
         inner = tuple(self._open.pop())
         selections = None if node.selection_set is None else inner
-        self._open[-1].append(_field(node, self.type_info.get_field_def(), selections))
+        field = _field(node, self.type_info.get_field_def(), selections)
+        if field.priced and self.type_info.get_parent_type() is self.schema.mutation_type:
+            field = dataclasses.replace(field, written=write_cost(node.name.value))
+        self._open[-1].append(field)
 
     def enter_inline_fragment(self, node: InlineFragmentNode, *_: object) -> None:
         self._directives(node.directives)
@@ -448,7 +455,7 @@ class _Cost:
             count = field.unpaged
         # A connection's `first` sizes its lists; a list's own `first` is spent here.
         inner_size = None if field.is_list else own_size
-        return count * (1 + self.selections(field.selections, inner_size))
+        return field.written + count * (1 + self.selections(field.selections, inner_size))
 
     def fragment(self, name: str, size: int | None) -> int:
         key = (name, size)

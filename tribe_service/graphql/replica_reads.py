@@ -1,8 +1,13 @@
-"""Queries read from the replicas; any other operation (mutations, later) from the primary."""
+"""Queries read from the replicas; any other operation (mutations) from the primary.
+
+A signed-in builder who wrote recently reads only from a replica that has replayed
+their last write, else from the primary (:mod:`tribe_service.read_your_writes`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -11,11 +16,12 @@ from strawberry.types.graphql import OperationType
 class ReadFromReplicas(SchemaExtension):
     """Run a query operation inside ``engine.reading()`` (see :class:`TribeEngine`).
 
-    A query only reads and needs no read-your-writes, so any replica within
-    ``REPLICA_MAX_LAG_MS`` may answer it. The engine falls back to the primary by itself.
+    Any replica within ``REPLICA_MAX_LAG_MS`` may answer a query, except that the
+    viewer's own recent write must be there. The engine falls back to the primary
+    by itself.
     """
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         """Route the statements of the execution phase when the operation is a query."""
         context = self.execution_context
         # No engine: the schema runs outside the app (Schema.execute without a context).
@@ -23,5 +29,14 @@ class ReadFromReplicas(SchemaExtension):
         if engine is None or context.operation_type is not OperationType.QUERY:
             yield
             return
-        with engine.reading():
+        with engine.reading(after_lsn=await _viewers_last_write(context.context)):
             yield
+
+
+async def _viewers_last_write(request: Any) -> int | None:
+    """The WAL position the viewer's reads must see (None: any replica will do)."""
+    positions = getattr(request, "write_positions", None)
+    if positions is None or not request.engine.extra_nodes:
+        return None
+    position: int | None = await positions.since(request.current_user_id)
+    return position

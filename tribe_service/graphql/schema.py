@@ -34,6 +34,7 @@ from tribe_service.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_un
 from tribe_service.graphql.mutations.fields import Mutation
 from tribe_service.graphql.mutations.one_write import OneMutationField
 from tribe_service.graphql.mutations.transaction import WriteInOneTransaction
+from tribe_service.graphql.mutations.write_rate import WriteRateLimit
 from tribe_service.graphql.operation_choice import OneOperationOrName
 from tribe_service.graphql.queries.feed import FeedQuery
 from tribe_service.graphql.queries.health import HealthQuery
@@ -108,6 +109,7 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
         ),
         OneOperationOrName,  # after the cost limit: its refusal is the one that stands
         ReadFromReplicas,
+        WriteRateLimit,  # after the cost limit: a mutation refused there spends no write
         WriteInOneTransaction,
     ]
     if settings.is_production:

@@ -58,6 +58,7 @@ from tribe_service.graphql.trusted_documents import TrustedDocuments, document_h
 from tribe_service.observability import tracing
 from tribe_service.observability.request_id import current_request_id
 from tribe_service.rate_limit import PointsBudget, parse_networks
+from tribe_service.read_your_writes import WritePositions
 from tribe_service.request_facts import RequestFacts, facts_in
 
 MAX_JSON_DEPTH = 32
@@ -107,6 +108,8 @@ class TribeGraphQL(GraphQL[Context, None]):
         budget: PointsBudget,
         trusted: TrustedDocuments | None = None,
         sessions: SessionManager | None = None,
+        write_budget: PointsBudget | None = None,
+        write_positions: WritePositions | None = None,
     ) -> None:
         ide: GraphQL_IDE | None = None if settings.is_production else "graphiql"
         # Production without a manifest runs no query over GET: any web page could
@@ -121,6 +124,8 @@ class TribeGraphQL(GraphQL[Context, None]):
         self.budget = budget
         self.trusted = trusted
         self.sessions = sessions  # None: sign-in is off and session cookies are ignored
+        self.write_budget = write_budget
+        self.write_positions = write_positions
         self.proxies = parse_networks(settings.proxies)
 
     @property
@@ -184,6 +189,8 @@ class TribeGraphQL(GraphQL[Context, None]):
             response=response,
             engine=self.engine,
             budget=self.budget,
+            write_budget=self.write_budget,
+            write_positions=self.write_positions,
             facts=facts,
             current_user_id=viewer.user_id if viewer else None,
             current_session_id=viewer.session_id if viewer else None,

@@ -11,6 +11,7 @@ import {
   CreateProjectDocument,
   type CreateProjectInput,
   RespondToCollaborationDocument,
+  RevokeSessionDocument,
   UserErrorCode,
   type UserErrorsFragment,
   type BuildersQuery,
@@ -318,4 +319,14 @@ export async function answerInvitation(api: ClientOptions, projectId: string, ac
   ).respondToCollaboration;
   const alreadyAnswered = payload.userErrors.some((error) => error.code === UserErrorCode.Conflict);
   return { status: payload.collaborator?.status ?? null, alreadyAnswered };
+}
+
+/**
+ * The account page's "sign out that device" button: ends one of the viewer's sessions.
+ * Someone else's, or one already ended, is NOT_FOUND: shown as gone too.
+ */
+export async function revokeSession(api: ClientOptions, sessionId: string) {
+  const payload = requireData(await request(api, RevokeSessionDocument, { input: { sessionId } })).revokeSession;
+  const gone = payload.revokedSessionId !== null || payload.userErrors.some((error) => error.code === UserErrorCode.NotFound);
+  return { gone, signedIn: payload.viewer !== null };
 }

@@ -10,6 +10,7 @@ from tribe_service.graphql.context import Info
 from tribe_service.graphql.mutations import inputs as i
 from tribe_service.graphql.mutations import payloads as p
 from tribe_service.graphql.mutations.perform import perform
+from tribe_service.graphql.mutations.sessions import SessionMutation
 from tribe_service.validation import MAX_LIST_ITEMS
 
 
@@ -323,5 +324,5 @@ class TribeMutation:
 
 
 @strawberry.type
-class Mutation(ProfileMutation, ProjectMutation, TribeMutation):
+class Mutation(ProfileMutation, ProjectMutation, TribeMutation, SessionMutation):
     """Every write the API offers (see `userErrors` on each payload)."""

@@ -8,11 +8,16 @@ unexpected error (a bug, the database gone) rolls everything back, so a client n
 gets half an operation, and a commit that fails answers ``DATABASE_UNAVAILABLE``
 instead of the payload (nothing was written). A refused write (``userErrors``) wrote
 nothing to undo. The server never retries a write on its own.
+
+After the commit, with read replicas, the viewer's write position is remembered
+(:mod:`tribe_service.read_your_writes`), so their next queries see what they wrote.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions.base_extension import SchemaExtension
@@ -20,6 +25,9 @@ from strawberry.types.graphql import OperationType
 
 from tribe_service.database_errors import is_database_unavailable
 from tribe_service.graphql.errors import DatabaseUnavailableError, is_unexpected
+from tribe_service.read_your_writes import COMMIT_POSITION_SQL
+
+logger = logging.getLogger(__name__)
 
 
 class WriteInOneTransaction(SchemaExtension):
@@ -34,6 +42,7 @@ class WriteInOneTransaction(SchemaExtension):
             engine is None
             or context.operation_type is not OperationType.MUTATION
             or engine.current_transaction.get() is not None
+            or context.result is not None  # refused before it ran (a limit): nothing to write
         ):
             yield
             return
@@ -45,8 +54,9 @@ class WriteInOneTransaction(SchemaExtension):
             await transaction.__aexit__(type(error), error, error.__traceback__)
             raise
         errors = getattr(context.result, "errors", None) or []
+        committing = not any(is_unexpected(error) for error in errors)
         try:
-            if any(is_unexpected(error) for error in errors):
+            if not committing:
                 await transaction.rollback()
             await transaction.__aexit__(None, None, None)  # commits unless rolled back
         except Exception as error:
@@ -56,3 +66,24 @@ class WriteInOneTransaction(SchemaExtension):
             context.result = ExecutionResult(
                 None, [GraphQLError(str(unavailable), extensions={"code": unavailable.code})]
             )
+            return
+        if committing:
+            await _remember_write_position(context.context)
+
+
+async def _remember_write_position(request: Any) -> None:
+    """With replicas, where the viewer's commit ended in the WAL (read after COMMIT
+    returned: see :mod:`tribe_service.read_your_writes` for why not before)."""
+    positions = getattr(request, "write_positions", None)
+    viewer = getattr(request, "current_user_id", None)
+    if positions is None or viewer is None or not request.engine.extra_nodes:
+        return
+    try:
+        [row] = await request.engine.fetch(COMMIT_POSITION_SQL)
+    except Exception as error:
+        if not is_database_unavailable(error):
+            raise
+        # Committed all the same: answer it; the replicas may show it a moment late.
+        logger.warning("write position unknown: primary unavailable after commit")
+        return
+    await positions.remember(viewer, row[0])
