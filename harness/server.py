@@ -196,7 +196,8 @@ class ServerProcess:
 # A load generator sends everything from 127.0.0.1: as one client it would spend
 # the per-client budget in a second. Throughput runs switch it off; the stress
 # test's abuse phase keeps it and names its clients by X-Forwarded-For.
-NO_RATE_LIMIT = {"RATE_LIMIT_POINTS_PER_MINUTE": "0"}
+# Load tests measure the service, not its budgets: no points per client, no write rate.
+NO_RATE_LIMIT = {"RATE_LIMIT_POINTS_PER_MINUTE": "0", "WRITE_RATE_PER_MINUTE": "0"}
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
