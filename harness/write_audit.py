@@ -230,6 +230,11 @@ def _register_values(db: Database) -> dict[str, dict[str, Any]]:
     }
 
 
+def _input(name: str) -> Callable[[Write], Any]:
+    """The value a write sends for the input field ``name``."""
+    return lambda write: write.variables[name]
+
+
 def _last_write_wins(
     audit: Audit,
     writes: list[Write],
@@ -264,7 +269,7 @@ def check_registers(audit: Audit, db: Database, history: list[Write]) -> None:
                 audit,
                 writes,
                 finals[register][ident],
-                lambda w, key=name: w.variables[key],
+                _input(name),
                 register,
             )
     _check_statuses(audit, db, history)

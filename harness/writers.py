@@ -190,6 +190,13 @@ class Writer:
             await asyncio.sleep(pause * self.rng.uniform(0.5, 1.5))
         return write
 
+    async def probe(self, operation: str, variables: dict[str, Any]) -> Write:
+        """``operation`` once, never retried: to time when the service answers again."""
+        write = Write(self.me.user_id, operation, variables)
+        self.world.history.append(write)
+        write.attempts.append(await self.attempt(write, operation_document(operation)))
+        return write
+
     async def read_updated_at(self, kind: str, ident: str) -> str | None:
         """The object's ``updatedAt`` as a read sees it (a replica, when it is fresh enough)."""
         started = self.now()
@@ -414,6 +421,7 @@ def attempts_in(history: list[Write]) -> list[Attempt]:
 async def run_writers(
     port: int,
     world: World,
+    builders: list[SignedInBuilder],
     *,
     seconds: float,
     origin: float,
@@ -421,8 +429,8 @@ async def run_writers(
     seed: int,
     retry_grace: float = 20.0,
 ) -> World:
-    """One :class:`Writer` per builder of ``world`` for ``seconds``; retries may run
-    ``retry_grace`` longer. The history is in ``world``."""
+    """One :class:`Writer` per builder for ``seconds``; retries may run ``retry_grace``
+    longer. The history is in ``world``."""
     until = time.monotonic() + seconds
     writers = [
         Writer(
@@ -434,7 +442,7 @@ async def run_writers(
             hang_up_rate=hang_up_rate,
             rng=random.Random(seed * 1000 + index),
         )
-        for index, builder in enumerate(world.builders)
+        for index, builder in enumerate(builders)
     ]
     try:
         await asyncio.gather(*(writer.run(until) for writer in writers))
