@@ -80,6 +80,10 @@ class Servers:
     app: ServerProcess
     workers: int
 
+    def __post_init__(self) -> None:
+        self.primary_port = self.primary.port
+        self.replica_port = self.replica.port
+
 
 async def _stage(
     timeline: Timeline, name: str, origin: float, act: Callable[[], Awaitable[str]]
@@ -97,7 +101,8 @@ async def _primary_outage(servers: Servers, timeline: Timeline, origin: float, d
     try:
         await asyncio.sleep(down)
     finally:
-        await asyncio.to_thread(servers.primary.start)
+        # On its own port: another server may have taken a free port meanwhile (start refuses).
+        await asyncio.to_thread(servers.primary.start, servers.primary_port)
         timeline.primary_back = time.monotonic() - origin
     return f"down {down:.0f} s"
 
@@ -107,7 +112,7 @@ async def _replica_stopped(servers: Servers, seconds: float) -> str:
     try:
         await asyncio.sleep(seconds)
     finally:
-        await asyncio.to_thread(servers.replica.start)
+        await asyncio.to_thread(servers.replica.start, servers.replica_port)
     return f"stopped {seconds:.0f} s"
 
 
@@ -119,7 +124,7 @@ async def _replica_lagging(servers: Servers, seconds: float) -> str:
         "SELECT coalesce(round(extract(epoch FROM now() - pg_last_xact_replay_timestamp())), 0)",
     )
     await asyncio.to_thread(servers.replica.stop)  # a restart resumes replay
-    await asyncio.to_thread(servers.replica.start)
+    await asyncio.to_thread(servers.replica.start, servers.replica_port)
     return f"replay paused {seconds:.0f} s (last replayed commit {lag} s old), then restarted"
 
 
@@ -273,9 +278,9 @@ def phase_writes(
                 )
             finally:
                 if not primary.is_running():
-                    primary.start()
+                    primary.start(servers.primary_port)
                 if not replica.is_running():
-                    replica.start()
+                    replica.start(servers.replica_port)
             app.check_alive()
     audit = asyncio.run(_audit(database_url, world))
     report_writes(phase, world, timeline, audit, writers=writers, seconds=seconds)
