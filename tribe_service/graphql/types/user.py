@@ -55,6 +55,9 @@ class UserType:
     github_username: str | None
     onboarding_completed: bool
     created_at: datetime
+    updated_at: datetime = strawberry.field(
+        description="When the profile last changed: the `expectedUpdatedAt` of the next edit."
+    )
     email: str | None = owner_only(
         "email", owner="id", description="Only the viewer's own email; null for everyone else."
     )
