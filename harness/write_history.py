@@ -47,6 +47,7 @@ class Attempt:
     answer: Answer
     label: str  # "acknowledged", "userErrors FULL", "DATABASE_UNAVAILABLE", "HTTP 500", ...
     payload: dict[str, Any] | None = None  # the mutation's payload, when acknowledged
+    detail: str = ""  # the start of the body, for a bad answer
 
 
 @dataclass

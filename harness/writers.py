@@ -57,11 +57,13 @@ WEIGHTS = {
     "completeOnboarding": 2,
 }
 MUTATIONS = tuple(WEIGHTS)
+VERSIONED = frozenset({"updateProject", "updateTribe", "updateProfile"})  # expectedUpdatedAt
 NOT_RETRIED = frozenset({"addOpenRole"})  # no idempotency key: a retry could add it twice
 
 UPDATED_AT_QUERY = {
     "project": "query WriterProject($id: ID!) { project(id: $id) { id updatedAt } }",
     "tribe": "query WriterTribe($id: ID!) { tribe(id: $id) { id updatedAt } }",
+    "viewer": "query WriterViewer { viewer { id updatedAt } }",
 }
 
 
@@ -173,7 +175,8 @@ class Writer:
         if isinstance(sent, str):
             return Attempt(started, self.now(), Answer.AMBIGUOUS, sent)
         answer, label, payload = classify_answer(sent[0], sent[1], write.operation)
-        return Attempt(started, self.now(), answer, label, payload)
+        detail = sent[1][:300].decode(errors="replace") if answer is Answer.BAD else ""
+        return Attempt(started, self.now(), answer, label, payload, detail)
 
     async def perform(self, operation: str, variables: dict[str, Any]) -> Write:
         """``operation`` until it is acknowledged or refused (or retries run out)."""
@@ -200,7 +203,8 @@ class Writer:
     async def read_updated_at(self, kind: str, ident: str) -> str | None:
         """The object's ``updatedAt`` as a read sees it (a replica, when it is fresh enough)."""
         started = self.now()
-        sent = await self._send(self._request(UPDATED_AT_QUERY[kind], {"id": ident}))
+        variables = {} if kind == "viewer" else {"id": ident}
+        sent = await self._send(self._request(UPDATED_AT_QUERY[kind], variables))
         if isinstance(sent, str):
             self.world.read_backs.append(ReadBack(started, kind, None, sent))
             return None
@@ -312,7 +316,10 @@ class Writer:
             ),
             "fillOpenRole": lambda: self._fill(),
             "closeOpenRole": lambda: self._on(self._pick(self._my_roles()), "roleId"),
-            "updateProfile": lambda: {"headline": f"h {text}"},
+            "updateProfile": lambda: {
+                "expectedUpdatedAt": w.updated_at.get(me) or "1970-01-01T00:00:00+00:00",
+                "headline": f"h {text}",
+            },
             "setSkills": lambda: {
                 "skills": self.rng.sample(w.skills, k=min(len(w.skills), self.rng.randint(0, 4)))
             },
@@ -363,7 +370,7 @@ class Writer:
         """Update the shared picture from an acknowledged write (and re-read stale versions)."""
         w, v, me = self.world, write.variables, self.me.user_id
         if not write.acknowledged:
-            if write.operation in {"updateProject", "updateTribe"} or not write.cleanly_refused:
+            if write.operation in VERSIONED or not write.cleanly_refused:
                 await self._refresh_versions(write)
             return
         payload = write.last.payload if write.last is not None else None
@@ -375,8 +382,8 @@ class Writer:
             kind = "project" if op == "createProject" else "tribe"
             (w.projects if kind == "project" else w.tribes)[ident] = me
             w.updated_at[ident] = await self.read_updated_at(kind, ident)
-        elif op in {"updateProject", "updateTribe"}:
-            shown = payload.get("project") or payload.get("tribe") or {}
+        elif op in {"updateProject", "updateTribe", "updateProfile"}:
+            shown = payload.get("project") or payload.get("tribe") or payload.get("user") or {}
             w.updated_at[str(shown.get("id"))] = shown.get("updatedAt")
         elif op == "archiveProject":
             w.updated_at[v["projectId"]] = None
@@ -411,6 +418,9 @@ class Writer:
             self.world.updated_at[ident] = await self.read_updated_at("project", ident)
         elif write.operation == "updateTribe" and ident:
             self.world.updated_at[ident] = await self.read_updated_at("tribe", ident)
+        elif write.operation == "updateProfile":
+            me = self.me.user_id
+            self.world.updated_at[me] = await self.read_updated_at("viewer", me)
 
 
 def attempts_in(history: list[Write]) -> list[Attempt]:

@@ -177,12 +177,10 @@ async def _faults(
 
 
 async def _probe(probe: Writer, origin: float, timeline: Timeline, seconds: float) -> None:
-    """A profile edit every 50 ms through the outage and for a while after the return."""
+    """A write every 50 ms through the outage and for a while after the return."""
     end = time.monotonic() + seconds
-    number = 0
     while time.monotonic() < end:
-        number += 1
-        await probe.probe("updateProfile", {"headline": f"h probe {number}"})
+        await probe.probe("completeOnboarding", {})
         await asyncio.sleep(PROBE_INTERVAL_SECONDS)
 
 
@@ -392,7 +390,7 @@ def _lines(
         f"{seconds:.0f} s (and finished their retries) to `uvicorn --workers 2` with a streaming "
         "replica in `DATABASE_REPLICA_URLS`; every create carried an idempotency key and was "
         f"retried with it while its outcome was unknown; {HANG_UP_RATE:.0%} of the requests hung up "
-        "right after sending. A probe builder edited its profile every 50 ms from the primary's "
+        "right after sending. A probe builder completed its onboarding every 50 ms from the primary's "
         "stop until 5 s after its return. Then the database was checked against every answer "
         "(`harness/write_audit.py`).",
         "",
@@ -440,3 +438,11 @@ def _lines(
     for operation in sorted(per):
         c = per[operation]
         phase.lines.append(f"| {operation} | {c['ack']:,} | {c['refused']:,} | {c['unknown']:,} |")
+    bad = Counter(a.detail for a in attempts if a.answer is Answer.BAD)
+    if bad:
+        phase.lines += ["", "Bad answers (the start of their bodies):", ""]
+        phase.lines += [f"- {n} x `{detail}`" for detail, n in bad.most_common(5)]
+    misses = Counter(f"{r.kind}: {r.label}" for r in world.read_backs if r.seen is not True)
+    if misses:
+        phase.lines += ["", "Reads after an acknowledged write that did not see it, or failed:", ""]
+        phase.lines += [f"- {n} x `{label}`" for label, n in misses.most_common(5)]
