@@ -21,10 +21,13 @@ client's own ``userErrors`` while things fail, never another 5xx or a traceback.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import os
 import random
 import secrets
 import signal
+import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
@@ -280,9 +283,22 @@ def phase_writes(
                 if not replica.is_running():
                     replica.start(servers.replica_port)
             app.check_alive()
+            keep_evidence(world, app.log_tail(lines=1_000_000))
     audit = asyncio.run(_audit(database_url, world))
     report_writes(phase, world, timeline, audit, writers=writers, seconds=seconds)
     return phase
+
+
+EVIDENCE_DIR = Path(tempfile.gettempdir()) / "tribe-stress-writes"
+
+
+def keep_evidence(world: World, server_log: str) -> None:
+    """Every write with its attempts, and the server's log, for a failed check to be traced."""
+    EVIDENCE_DIR.mkdir(exist_ok=True)
+    with (EVIDENCE_DIR / "history.jsonl").open("w") as out:
+        for write in world.history:
+            out.write(json.dumps(dataclasses.asdict(write), default=str) + "\n")
+    (EVIDENCE_DIR / "server.log").write_text(server_log)
 
 
 def _in_flight(attempt: Attempt, began: float, ended: float) -> bool:
