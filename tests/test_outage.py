@@ -158,3 +158,18 @@ async def test_a_signed_in_request_during_an_outage_is_the_clear_error(server):
     assert error["extensions"]["code"] == "DATABASE_UNAVAILABLE"
     assert error["message"] == DATABASE_UNAVAILABLE_MESSAGE
     assert "Traceback" not in response.text
+
+
+async def test_a_mutation_whose_transaction_cannot_begin_is_the_clear_error(server, client):
+    # The transaction opens before any resolver runs; an outage then must not surface
+    # the driver's words without a code ("the database system is shutting down").
+    server.stop()
+    try:
+        response = await client.post(
+            "/graphql", json={"query": "mutation { completeOnboarding { userErrors { code } } }"}
+        )
+    finally:
+        server.start()
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "DATABASE_UNAVAILABLE"
+    assert error["message"] == DATABASE_UNAVAILABLE_MESSAGE

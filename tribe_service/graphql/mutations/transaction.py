@@ -38,7 +38,15 @@ class WriteInOneTransaction(SchemaExtension):
             yield
             return
         transaction = engine.transaction()
-        await transaction.__aenter__()
+        try:
+            await transaction.__aenter__()
+        except Exception as error:
+            # No transaction, nothing run: the clear error, not the driver's words.
+            if not is_database_unavailable(error):
+                raise
+            context.result = _unavailable()  # a result set here skips execution
+            yield
+            return
         try:
             yield
         except BaseException as error:
@@ -52,7 +60,12 @@ class WriteInOneTransaction(SchemaExtension):
         except Exception as error:
             if not is_database_unavailable(error):
                 raise
-            unavailable = DatabaseUnavailableError()
-            context.result = ExecutionResult(
-                None, [GraphQLError(str(unavailable), extensions={"code": unavailable.code})]
-            )
+            context.result = _unavailable()
+
+
+def _unavailable() -> ExecutionResult:
+    """The result of an operation the database's outage stopped (nothing was written)."""
+    unavailable = DatabaseUnavailableError()
+    return ExecutionResult(
+        None, [GraphQLError(str(unavailable), extensions={"code": unavailable.code})]
+    )
