@@ -31,7 +31,9 @@ from tribe_service.graphql.client_operations import document
 REQUEST_TIMEOUT_SECONDS = 10.0  # longer than the server's OPERATION_TIMEOUT_SECONDS (5 s)
 MAX_ATTEMPTS = 40
 BACKOFF_SECONDS = (0.05, 0.1, 0.2, 0.4, 0.5)
-HANG_UP_AFTER_SECONDS = 0.03  # at most: the server has the request, the client is gone
+# At most: the server has the request, the client is gone, before or after the commit
+# (a create takes 0.1-0.5 s here): the retry must then find the first one by its key.
+HANG_UP_AFTER_SECONDS = 0.6
 
 # How often each mutation is picked (when it has something to act on).
 WEIGHTS = {
