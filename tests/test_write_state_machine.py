@@ -36,7 +36,6 @@ STEPS = 40
 EXAMPLES = 15
 
 
-
 @pytest.fixture(scope="module")
 def machine_database_url() -> Iterator[str]:
     with scratch_database() as url:
