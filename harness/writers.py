@@ -29,6 +29,7 @@ from harness.write_history import Answer, Attempt, Write, classify_answer
 from tribe_service.graphql.client_operations import document
 
 REQUEST_TIMEOUT_SECONDS = 10.0  # longer than the server's OPERATION_TIMEOUT_SECONDS (5 s)
+NO_ANSWER = "no answer in time"
 MAX_ATTEMPTS = 40
 BACKOFF_SECONDS = (0.05, 0.1, 0.2, 0.4, 0.5)
 # At most: the server has the request, the client is gone, before or after the commit
@@ -148,7 +149,7 @@ class Writer:
             )
         except TimeoutError:
             self.connection.close()
-            return "no answer in time"
+            return NO_ANSWER
         except (OSError, asyncio.IncompleteReadError, ValueError):
             self.connection.close()
             return "connection lost"

@@ -44,7 +44,7 @@ from harness.server import NO_RATE_LIMIT, ServerProcess, uvicorn_server
 from harness.sessions import SignedInBuilder, sign_in_builders
 from harness.write_audit import Audit, audit_writes, examples
 from harness.write_history import Answer, Attempt
-from harness.writers import World, Writer, run_writers
+from harness.writers import NO_ANSWER, World, Writer, run_writers
 from tribe_service.embedded_postgres import EmbeddedPostgres, temporary_server
 
 APPLICATION_NAME = "tribe-stress-writes"
@@ -327,7 +327,8 @@ def report_writes(
 ) -> None:
     """The phase's checks and lines."""
     attempts = [a for w in world.history for a in w.attempts]
-    bad = [a for a in attempts if a.answer is Answer.BAD]
+    # A client that waited REQUEST_TIMEOUT_SECONDS for nothing met a hang: as bad as a 500.
+    bad = [a for a in attempts if a.answer is Answer.BAD or a.label == NO_ANSWER]
     phase.check(
         "every acknowledged write is there, exactly once",
         not audit.lost and not audit.duplicates,
@@ -359,7 +360,8 @@ def report_writes(
         else examples(f"{k}: {v[:3]}" for k, v in audit.invariants.items()),
     )
     phase.check(
-        "only DATABASE_UNAVAILABLE, TIMEOUT, a lost connection or userErrors: never another 5xx or a traceback",
+        "only DATABASE_UNAVAILABLE, TIMEOUT, a lost connection or userErrors: never another 5xx,"
+        " a traceback or a hang",
         not bad,
         f"{len(bad)} of {len(attempts):,} answers otherwise"
         + (f" ({_answers(bad)})" if bad else ""),
