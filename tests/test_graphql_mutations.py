@@ -219,3 +219,27 @@ async def test_an_operation_runs_one_mutation(run, document):
     assert [code for _, code in errors] == ["TOO_MANY_MUTATIONS"]
     found, _ = await run("{ projects(first: 100) { nodes { title } } }")
     assert not {"A", "B"} & {node["title"] for node in found["projects"]["nodes"]}
+
+
+VIEWER_VERSION = "{ viewer { updatedAt } }"
+UPDATE_PROFILE = """
+mutation Edit($input: UpdateProfileInput!) {
+  updateProfile(input: $input) { user { headline updatedAt } userErrors { field code } }
+}"""
+
+
+async def test_a_profile_edit_can_be_based_on_the_version_the_api_shows(run):
+    # updateProfile requires expectedUpdatedAt: the API must show it, or no client can edit.
+    before, errors = await run(VIEWER_VERSION, viewer="mayachen")
+    assert errors == []
+    version = before["viewer"]["updatedAt"]
+    edit = {"input": {"expectedUpdatedAt": version, "headline": "Shipping"}}
+    data, errors = await run(UPDATE_PROFILE, edit, "mayachen")
+    assert errors == []
+    assert data["updateProfile"]["userErrors"] == []
+    assert data["updateProfile"]["user"]["headline"] == "Shipping"
+    assert data["updateProfile"]["user"]["updatedAt"] > version
+    again, _ = await run(UPDATE_PROFILE, edit, "mayachen")  # the old version: refused
+    assert again["updateProfile"]["userErrors"] == [
+        {"field": ["input", "expectedUpdatedAt"], "code": "STALE"}
+    ]

@@ -33,11 +33,8 @@ SPEC_FIELDS = {
 
 # Issue 12's discovery fields, beyond the spec's section 5.
 DISCOVERY_FIELDS = {
-    "User": {
-        "similarBuilders",
-        "sessions",
-        "updatedAt",
-    },  # sessions: issue 17 (the viewer's own only); updatedAt: updateProfile's expectedUpdatedAt (issue 18)
+    # sessions: issue 17 (the viewer's own only); updatedAt: what a profile edit is based on
+    "User": {"similarBuilders", "sessions", "updatedAt"},
     "Project": {"similarProjects"},
     "OpenRole": {"candidates"},
 }

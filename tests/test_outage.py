@@ -13,11 +13,15 @@ import httpx
 import pytest
 
 from tribe_service.app import create_app
+from tribe_service.auth.cookies import ACCESS_COOKIE
+from tribe_service.auth.sessions import ACCESS_AUDIENCE
+from tribe_service.auth.signed_tokens import TokenSigner
 from tribe_service.config import load_settings
 from tribe_service.database_errors import is_database_unavailable
 from tribe_service.embedded_postgres import EmbeddedPostgres, temporary_server
 from tribe_service.engine import build_engine
 from tribe_service.graphql.errors import DATABASE_UNAVAILABLE_MESSAGE
+from tribe_service.ids import new_ulid
 
 HEALTH = {"query": "{ health }"}
 
@@ -117,3 +121,55 @@ def test_embedded_server_is_idempotent_and_keeps_its_data(server):
 )
 def test_which_errors_mean_the_database_is_unavailable(error, unavailable):
     assert is_database_unavailable(error) is unavailable
+
+
+async def test_a_signed_in_request_during_an_outage_is_the_clear_error(server):
+    # The session is checked before GraphQL runs: with the database down, that check
+    # must answer DATABASE_UNAVAILABLE like everything else, not a 500 (found by the
+    # stress test's writes phase, whose clients are signed in).
+    secret = "outage-session-secret-" + "s" * 32
+    settings = load_settings(
+        {
+            "DATABASE_URL": server.url(),
+            "ENVIRONMENT": "production",
+            "ALLOWED_HOSTS": "testserver",
+            "SESSION_SECRET": secret,
+        }
+    )
+    engine = build_engine(settings)
+    await engine.open_pool()
+    token = TokenSigner([secret]).sign({"sub": new_ulid(), "sid": new_ulid()}, ACCESS_AUDIENCE, 60)
+    transport = httpx.ASGITransport(app=create_app(settings, engine))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            client.cookies.set(ACCESS_COOKIE, token)
+            server.stop()
+            try:
+                response = await client.post(
+                    "/graphql",
+                    json={"query": "mutation { completeOnboarding { userErrors { code } } }"},
+                )
+            finally:
+                server.start()
+    finally:
+        await engine.close_connection_pool()
+    assert response.status_code == 503
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "DATABASE_UNAVAILABLE"
+    assert error["message"] == DATABASE_UNAVAILABLE_MESSAGE
+    assert "Traceback" not in response.text
+
+
+async def test_a_mutation_whose_transaction_cannot_begin_is_the_clear_error(server, client):
+    # The transaction opens before any resolver runs; an outage then must not surface
+    # the driver's words without a code ("the database system is shutting down").
+    server.stop()
+    try:
+        response = await client.post(
+            "/graphql", json={"query": "mutation { completeOnboarding { userErrors { code } } }"}
+        )
+    finally:
+        server.start()
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "DATABASE_UNAVAILABLE"
+    assert error["message"] == DATABASE_UNAVAILABLE_MESSAGE

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
+from harness.write_invariants import broken_invariants
 from tests.conftest import migrate_forwards, scratch_database
 from tests.factories import make_user
 from tribe_service.data_access.writes import collaborators, open_roles, projects, tribes
@@ -33,27 +34,6 @@ from tribe_service.data_access.writes.outcome import Written
 BUILDERS = 4
 STEPS = 40
 EXAMPLES = 15
-
-INVARIANTS_SQL = {
-    "a tribe's owner is its one active owner-member": """
-        SELECT t.id FROM tribes t WHERE 1 <> (
-          SELECT count(*) FROM tribe_members m
-          WHERE m.tribe_id = t.id AND m.role = 'owner' AND m.status = 'active'
-            AND m.user_id = t.owner_id)
-        OR EXISTS (SELECT 1 FROM tribe_members m WHERE m.tribe_id = t.id AND m.role = 'owner'
-                   AND m.user_id <> t.owner_id)""",
-    "active members never exceed max_members": """
-        SELECT t.id FROM tribes t WHERE t.max_members < (
-          SELECT count(*) FROM tribe_members m WHERE m.tribe_id = t.id AND m.status = 'active')""",
-    "nobody collaborates on their own project": """
-        SELECT c.id FROM project_collaborators c JOIN projects p ON p.id = c.project_id
-        WHERE c.user_id = p.owner_id""",
-    "every feed event's target exists": """
-        SELECT e.id FROM feed_events e WHERE NOT EXISTS (
-          SELECT 1 FROM projects WHERE e.target_type = 'project' AND id = e.target_id
-          UNION ALL SELECT 1 FROM tribes WHERE e.target_type = 'tribe' AND id = e.target_id
-          UNION ALL SELECT 1 FROM users WHERE e.target_type = 'user' AND id = e.target_id)""",
-}
 
 
 @pytest.fixture(scope="module")
@@ -241,9 +221,8 @@ class Writes(RuleBasedStateMachine):
 
     @invariant()
     def invariants_hold(self) -> None:
-        for name, sql in INVARIANTS_SQL.items():
-            broken = self.run(self.connection.fetch(sql))
-            assert not broken, f"{name}: {[row[0] for row in broken]}"
+        broken = self.run(broken_invariants(self.connection))
+        assert not broken, broken
 
     @invariant()
     def every_feed_event_matches_a_write(self) -> None:

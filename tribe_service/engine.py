@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 import asyncpg
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.querystring import QueryString
 
 from tribe_service.config import DatabasePooler, Settings
@@ -48,9 +48,59 @@ logger = logging.getLogger(__name__)
 # One statement at a time on a transaction's connection (asyncpg refuses two at once).
 _TRANSACTION_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
+
+def _lock_of(connection: Any) -> asyncio.Lock:
+    """The lock of a transaction's connection (a pooled connection is a proxy made per
+    borrowing: the lock goes with the connection underneath)."""
+    raw = getattr(connection, "_con", None) or connection
+    return _TRANSACTION_LOCKS.setdefault(raw, asyncio.Lock())
+
+
 _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("reading", default=False)
 # Inside reading(after_lsn=...): the WAL position a replica must have replayed.
 _after_lsn: contextvars.ContextVar[int | None] = contextvars.ContextVar("after_lsn", default=None)
+
+
+class TransactionEndedError(RuntimeError):
+    """A statement for a transaction that has ended (a field still running when its
+    operation finished): refused, so it cannot run on a connection that went back to
+    the pool, maybe into another request's transaction."""
+
+    def __init__(self) -> None:
+        super().__init__("the transaction of this statement has ended")
+
+
+class TribeTransaction(PostgresTransaction):
+    """Piccolo's transaction, which knows when it has ended (:meth:`TribeEngine.end_transaction`)."""
+
+    __slots__ = ("ended",)
+
+    def __init__(self, engine: PostgresEngine, allow_nested: bool = True) -> None:
+        super().__init__(engine, allow_nested=allow_nested)
+        self.ended = False
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        """Piccolo's, except that the connection goes back to the pool and the context is
+        reset even when COMMIT or ROLLBACK fails (the server went away): else every failed
+        commit would keep a pooled connection, and the task would keep a dead transaction."""
+        if self._parent:
+            return exception is None
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.ended = True
+            try:
+                if self.engine.pool:
+                    await self.engine.pool.release(self.connection)
+                else:
+                    await self.connection.close()
+            finally:
+                self.engine.current_transaction.reset(self.context)
+        return exception is None
 
 
 class TribeEngine(PostgresEngine):
@@ -227,12 +277,30 @@ class TribeEngine(PostgresEngine):
         transaction = self.current_transaction.get()
         if transaction is None:
             raise RuntimeError("writes run inside engine.transaction()")
+        if getattr(transaction, "ended", False):  # its connection may be back in the pool
+            raise TransactionEndedError
         connection = transaction.connection
-        # A pooled connection is a proxy made per borrowing: the lock goes with the connection.
-        raw = getattr(connection, "_con", None) or connection
-        lock = _TRANSACTION_LOCKS.setdefault(raw, asyncio.Lock())
-        async with lock:
+        async with _lock_of(connection):
+            if getattr(transaction, "ended", False):  # it ended while this one waited
+                raise TransactionEndedError
             yield connection
+
+    def transaction(self, allow_nested: bool = True) -> TribeTransaction:
+        """A transaction (Piccolo's) that :meth:`end_transaction` can close to stragglers."""
+        return TribeTransaction(self, allow_nested=allow_nested)
+
+    async def end_transaction(self, transaction: PostgresTransaction) -> None:
+        """Wait for the statement in flight on ``transaction``'s connection, then refuse any
+        later one, before the caller commits or rolls back.
+
+        graphql-core lets sibling fields run on after one of them fails; without this,
+        one could still be sending a statement while COMMIT runs, or after the connection
+        went back to the pool and into another request's transaction (whose COMMIT
+        PostgreSQL then answers with ROLLBACK if that statement failed).
+        """
+        if isinstance(transaction, TribeTransaction) and getattr(transaction, "connection", None):
+            async with _lock_of(transaction.connection):
+                transaction.ended = True
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:

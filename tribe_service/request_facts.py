@@ -20,6 +20,8 @@ from starlette.requests import cookie_parser
 from tribe_service.auth.cookies import ACCESS_COOKIE
 from tribe_service.auth.errors import AuthError
 from tribe_service.auth.sessions import SessionManager, Viewer
+from tribe_service.database_errors import is_database_unavailable
+from tribe_service.graphql.errors import DATABASE_UNAVAILABLE_MESSAGE, DatabaseUnavailableError
 from tribe_service.rate_limit import IPNetwork, client_address
 
 STATE_KEY = "tribe.request_facts"
@@ -59,6 +61,15 @@ class RequestFacts:
             return cls(address, viewer=await sessions.authenticate(token))
         except AuthError as refusal:
             return cls(address, refusal=refusal)
+        except Exception as error:
+            # The session cannot be checked while the database is down: the clear error,
+            # as for any other request then, not a 500.
+            if not is_database_unavailable(error):
+                raise
+            unavailable = AuthError(
+                503, DatabaseUnavailableError.code, DATABASE_UNAVAILABLE_MESSAGE
+            )
+            return cls(address, refusal=unavailable)
 
     def remember(self, scope: Mapping[str, Any]) -> None:
         """Put these facts in the scope's state, for the GraphQL view to read."""

@@ -24,6 +24,11 @@ Four checks, each bounded in requests and time, all on 127.0.0.1:
    100 MB bodies, wrong admin logins), on a server with production defaults:
    the normal clients see no error and a p99 under 250 ms; every attack is
    refused with its code.
+6. **writes** (:mod:`benchmarks.stress.writes`): 32 writers, each signed in as a
+   builder of its own, send random mutations for 75 s to 2 workers with a
+   streaming replica while the primary stops for 5 s, the replica stops and
+   lags, a worker is killed with SIGKILL and clients hang up; then every answer
+   is checked against the database (:mod:`harness.write_audit`).
 
 Phases 1-4 measure capacity, not limits: their server has the per-client
 budget off (every request comes from 127.0.0.1) and a 60 s deadline (200

@@ -96,6 +96,7 @@ async def _load_through_outage(
         )
     )
     timeline = OutageTimeline()
+    pg_port = pg.port  # started again on it: another server may take a free port meanwhile
     origin = time.perf_counter()
     try:
         await asyncio.sleep(before)
@@ -106,7 +107,7 @@ async def _load_through_outage(
         await asyncio.sleep(down)
     finally:
         timeline.start_began = time.perf_counter() - origin
-        await asyncio.to_thread(pg.start)  # whatever happened: the database comes back
+        await asyncio.to_thread(pg.start, pg_port)  # whatever happened: the database comes back
         timeline.started = time.perf_counter() - origin
     await asyncio.sleep(after)
     timeline.connections_after, _ = await app_connections(database_url)

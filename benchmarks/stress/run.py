@@ -20,6 +20,7 @@ from benchmarks.stress.mixes import mixes
 from benchmarks.stress.outage import APPLICATION_NAME, phase_outage
 from benchmarks.stress.phase import StressError
 from benchmarks.stress.report import DEFAULT_OUTPUT, Report, render
+from benchmarks.stress.writes import phase_writes
 from harness.database_urls import with_application_name
 from harness.scenarios import SCALED_USERS, fetch_shape
 from harness.server import NO_RATE_LIMIT, REPO_ROOT, StopOnSignal, uvicorn_server
@@ -96,6 +97,20 @@ def run_stress(args: argparse.Namespace) -> Report:
         report.phases.append(
             phase_fuzz(database_url, args.fuzz_examples, args.fuzz_minimum, args.seed)
         )
+    if "writes" in args.phases:
+        say(f"writes: {args.writers} writers for {args.writes_seconds:.0f} s through failures")
+        report.phases.append(
+            phase_writes(
+                database_url,
+                args.pg_data_dir,
+                workers=args.workers,
+                writers=args.writers,
+                seconds=args.writes_seconds,
+                down_seconds=args.outage_seconds,
+                seed=args.seed,
+                base_env={"ENVIRONMENT": "production"},
+            )
+        )
     return report
 
 
@@ -114,7 +129,7 @@ def say(message: str) -> None:
     print(f"[stress {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-PHASES = ("load", "outage", "fuzz", "memory", "abuse")
+PHASES = ("load", "outage", "fuzz", "memory", "abuse", "writes")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -136,6 +151,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-requests", type=int, default=20_000)
     parser.add_argument("--abuse-seconds", type=float, default=45.0)
     parser.add_argument("--memory-warmup", type=int, default=2_000)
+    parser.add_argument("--writers", type=int, default=32, help="the writes phase's clients")
+    parser.add_argument("--writes-seconds", type=float, default=75.0)
     parser.add_argument("--phases", nargs="+", choices=PHASES, default=list(PHASES))
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--no-write", action="store_true", help="print only")
@@ -146,6 +163,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--load-seconds must be in (0, 600] and --outage-seconds in (0, 60]")
     if not 1 <= args.memory_requests <= 200_000 or not 1 <= args.fuzz_examples <= 2_000:
         parser.error("--memory-requests must be in 1..200000, --fuzz-examples in 1..2000")
+    if not 1 <= args.writers <= 200 or not 0 < args.writes_seconds <= 600:
+        parser.error("--writers must be in 1..200 and --writes-seconds in (0, 600]")
     return args
 
 

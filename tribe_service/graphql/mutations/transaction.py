@@ -2,12 +2,19 @@
 
 The writes and the reads of their payloads share the transaction's connection
 (:meth:`TribeEngine._connection` hands it to raw SQL, Piccolo does the same for its
-queries), so a payload shows exactly what was written, replicas or not. The
-transaction commits when the operation ends without an unexpected error; an
-unexpected error (a bug, the database gone) rolls everything back, so a client never
-gets half an operation, and a commit that fails answers ``DATABASE_UNAVAILABLE``
-instead of the payload (nothing was written). A refused write (``userErrors``) wrote
-nothing to undo. The server never retries a write on its own.
+queries), so a payload shows exactly what was written, replicas or not.
+
+The transaction commits only when the operation ends without any error: an error
+anywhere (a bug, the database gone, a timeout, a bad argument in the payload's
+selection) rolls everything back and the answer is those errors with ``data: null``,
+so an answer with data and no errors means committed, and one with errors means
+nothing was written (the client may retry; creates with their idempotency key). A
+commit that fails answers ``DATABASE_UNAVAILABLE``. A refused write (``userErrors``)
+wrote nothing to undo. Before COMMIT or ROLLBACK the engine waits for the statement
+in flight and refuses any later one (:meth:`TribeEngine.end_transaction`): a field
+still running cannot slip a statement into this transaction's end or into the next
+request's transaction on the same pooled connection. The server never retries a
+write on its own.
 
 After the commit, with read replicas, the viewer's write position is remembered
 (:mod:`tribe_service.read_your_writes`), so their next queries see what they wrote.
@@ -24,7 +31,7 @@ from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from tribe_service.database_errors import is_database_unavailable
-from tribe_service.graphql.errors import DatabaseUnavailableError, is_unexpected
+from tribe_service.graphql.errors import DatabaseUnavailableError
 from tribe_service.read_your_writes import COMMIT_POSITION_SQL
 
 logger = logging.getLogger(__name__)
@@ -47,28 +54,58 @@ class WriteInOneTransaction(SchemaExtension):
             yield
             return
         transaction = engine.transaction()
-        await transaction.__aenter__()
+        try:
+            await transaction.__aenter__()
+        except Exception as error:
+            # No transaction, nothing run: the clear error, not the driver's words.
+            if not is_database_unavailable(error):
+                raise
+            context.result = _unavailable()  # a result set here skips execution
+            yield
+            return
         try:
             yield
         except BaseException as error:
+            await engine.end_transaction(transaction)
             await transaction.__aexit__(type(error), error, error.__traceback__)
             raise
-        errors = getattr(context.result, "errors", None) or []
-        committing = not any(is_unexpected(error) for error in errors)
+        errors = list(getattr(context.result, "errors", None) or [])
+        committing = not errors
         try:
+            await engine.end_transaction(transaction)  # no statement in flight, none after
             if not committing:
                 await transaction.rollback()
             await transaction.__aexit__(None, None, None)  # commits unless rolled back
         except Exception as error:
             if not is_database_unavailable(error):
                 raise
-            unavailable = DatabaseUnavailableError()
-            context.result = ExecutionResult(
-                None, [GraphQLError(str(unavailable), extensions={"code": unavailable.code})]
-            )
+            _answer_nothing_written(context.result, [_unavailable_error()])
             return
         if committing:
             await _remember_write_position(context.context)
+        else:  # nothing was written: no payload may say otherwise
+            _answer_nothing_written(context.result, errors)
+
+
+def _unavailable_error() -> GraphQLError:
+    unavailable = DatabaseUnavailableError()
+    return GraphQLError(str(unavailable), extensions={"code": unavailable.code})
+
+
+def _unavailable() -> ExecutionResult:
+    """The result of an operation the database's outage stopped (nothing was written)."""
+    return ExecutionResult(None, [_unavailable_error()])
+
+
+def _answer_nothing_written(result: Any, errors: list[GraphQLError]) -> None:
+    """Make the operation's answer ``errors`` and no data.
+
+    In place: Strawberry returns the result object execution produced, whatever
+    ``execution_context.result`` is set to after it (a new object would be ignored,
+    and the client would get the payload of a write that was never committed).
+    """
+    result.data = None
+    result.errors = errors
 
 
 async def _remember_write_position(request: Any) -> None:
