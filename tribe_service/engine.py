@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.querystring import QueryString
 
@@ -49,10 +50,13 @@ logger = logging.getLogger(__name__)
 _TRANSACTION_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
-def _lock_of(connection: Any) -> asyncio.Lock:
+def _lock_of(connection: Any) -> asyncio.Lock | None:
     """The lock of a transaction's connection (a pooled connection is a proxy made per
-    borrowing: the lock goes with the connection underneath)."""
-    raw = getattr(connection, "_con", None) or connection
+    borrowing: the lock goes with the connection underneath); None once the pool took
+    the connection back (it was lost with its server)."""
+    raw = connection._con if isinstance(connection, PoolConnectionProxy) else connection
+    if raw is None:
+        return None
     return _TRANSACTION_LOCKS.setdefault(raw, asyncio.Lock())
 
 
@@ -79,6 +83,28 @@ class TribeTransaction(PostgresTransaction):
         super().__init__(engine, allow_nested=allow_nested)
         self.ended = False
 
+    async def __aenter__(self) -> PostgresTransaction:
+        """Piccolo's, except that a BEGIN that fails (the server went away) gives the
+        connection back to the pool instead of keeping it."""
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        self.transaction = self.connection.transaction()
+        try:
+            await self.begin()
+        except BaseException:
+            self.ended = True
+            await self._give_back()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def _give_back(self) -> None:
+        if self.engine.pool:
+            await self.engine.pool.release(self.connection)
+        else:
+            await self.connection.close()
+
     async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
         """Piccolo's, except that the connection goes back to the pool and the context is
         reset even when COMMIT or ROLLBACK fails (the server went away): else every failed
@@ -94,10 +120,7 @@ class TribeTransaction(PostgresTransaction):
         finally:
             self.ended = True
             try:
-                if self.engine.pool:
-                    await self.engine.pool.release(self.connection)
-                else:
-                    await self.connection.close()
+                await self._give_back()
             finally:
                 self.engine.current_transaction.reset(self.context)
         return exception is None
@@ -280,7 +303,10 @@ class TribeEngine(PostgresEngine):
         if getattr(transaction, "ended", False):  # its connection may be back in the pool
             raise TransactionEndedError
         connection = transaction.connection
-        async with _lock_of(connection):
+        lock = _lock_of(connection)
+        if lock is None:
+            raise asyncpg.ConnectionDoesNotExistError("the transaction's connection was lost")
+        async with lock:
             if getattr(transaction, "ended", False):  # it ended while this one waited
                 raise TransactionEndedError
             yield connection
@@ -298,9 +324,14 @@ class TribeEngine(PostgresEngine):
         went back to the pool and into another request's transaction (whose COMMIT
         PostgreSQL then answers with ROLLBACK if that statement failed).
         """
-        if isinstance(transaction, TribeTransaction) and getattr(transaction, "connection", None):
-            async with _lock_of(transaction.connection):
-                transaction.ended = True
+        if not isinstance(transaction, TribeTransaction):
+            return
+        lock = _lock_of(getattr(transaction, "connection", None))
+        if lock is None:  # no connection, or lost: no statement can run on it
+            transaction.ended = True
+            return
+        async with lock:
+            transaction.ended = True
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
