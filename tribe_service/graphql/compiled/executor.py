@@ -8,6 +8,7 @@ in :data:`STATS`, which the benchmark prints.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable
@@ -138,16 +139,44 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
 
 
 async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
-    """The answer's ``data``: every root field's statements on one connection, then readers."""
+    """The answer's ``data``: every root field's statements, then readers.
+
+    Root fields are independent, so with spare pooled connections (one client's
+    landing page) each runs on its own and PostgreSQL answers them side by side;
+    otherwise (a busy pool, a setup's transaction, a write's transaction, replicas
+    that must all be read from one server) they share one connection, in order.
+    """
     context = executor.context_value
     prepared = [
         (root.key, *root.statements(executor.variable_values, context)) for root in plan.roots
     ]
-    # One connection for the whole plan (a replica's inside engine.reading()).
-    statements = [s for _, root, _ in prepared for s in root]
-    rows = iter(await context.engine.fetch_all(statements, setup=plan.setup))
-    results = [[next(rows) for _ in statements] for _, statements, _ in prepared]
+    engine = context.engine
+    if root_fields_side_by_side(plan, engine):
+        results = await asyncio.gather(
+            *(engine.fetch_all(statements) for _, statements, _ in prepared)
+        )
+    else:
+        # One connection for the whole plan (a replica's inside engine.reading()).
+        statements = [s for _, root, _ in prepared for s in root]
+        rows = iter(await engine.fetch_all(statements, setup=plan.setup))
+        results = [[next(rows) for _ in statements] for _, statements, _ in prepared]
     return {
         key: finish(result, context)
         for (key, _, finish), result in zip(prepared, results, strict=True)
     }
+
+
+def root_fields_side_by_side(plan: Plan, engine: Any) -> bool:
+    """Whether the plan's roots may each borrow a connection: the pool has that many to spare.
+
+    Not with replicas (the plan reads one server), a setup (its transaction) or inside
+    a transaction (a write's: its connection is the only one that sees the writes).
+    """
+    roots = len(plan.roots)
+    pool = getattr(engine, "pool", None)
+    if roots < 2 or plan.setup is not None or pool is None or engine.extra_nodes:
+        return False
+    if engine.current_transaction.get() is not None:
+        return False
+    in_use = pool.get_size() - pool.get_idle_size()
+    return bool(pool.get_max_size() - in_use >= roots)
