@@ -21,7 +21,7 @@ from graphql.pyutils import gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from tribe_service.graphql.compiled.plan import Plan
+from tribe_service.graphql.compiled.plan import Plan, Statement
 from tribe_service.graphql.compiled.planner import plan_operation
 from tribe_service.graphql.compiled.readers import Unsupported
 from tribe_service.graphql.compiled.variables import keyed_variables
@@ -145,31 +145,58 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
 async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
     """The answer's ``data``: every root field's statements, then readers.
 
-    Root fields are independent, so with spare pooled connections (one client's
-    landing page) each runs on its own and PostgreSQL answers them side by side;
-    otherwise (a busy pool, a setup's transaction, a write's transaction, replicas
-    that must all be read from one server) they share one connection, in order.
+    Root fields are independent, so when the pool has idle connections (one client's
+    landing page) the roots are shared out among them and PostgreSQL answers them
+    side by side; otherwise (a busy pool, a setup's transaction, a write's
+    transaction, replicas that must all be read from one server) they share one
+    connection, in order. No connection is opened for it: only idle ones are used.
     """
     context = executor.context_value
     prepared = [
         (root.key, *root.statements(executor.variable_values, context)) for root in plan.roots
     ]
     engine = context.engine
-    if root_fields_side_by_side(plan, engine):
-        results = await asyncio.gather(
-            *(engine.fetch_all(statements) for _, statements, _ in prepared)
-        )
+    lanes = connections_for_roots(plan, engine)
+    if lanes == 1:  # one connection for the whole plan (a replica's inside engine.reading())
+        results = await _fetch_roots(engine, prepared, plan.setup)
     else:
-        # One connection for the whole plan (a replica's inside engine.reading()).
-        statements = [s for _, root, _ in prepared for s in root]
-        rows = iter(await engine.fetch_all(statements, setup=plan.setup))
-        results = [[next(rows) for _ in statements] for _, statements, _ in prepared]
+        shares = [range(lane, len(prepared), lanes) for lane in range(lanes)]
+        fetched = await asyncio.gather(
+            *(_fetch_roots(engine, [prepared[n] for n in share], None) for share in shares)
+        )
+        results = [[] for _ in prepared]
+        for share, share_results in zip(shares, fetched, strict=True):
+            for n, result in zip(share, share_results, strict=True):
+                results[n] = result
     data = {
         key: finish(result, context)
         for (key, _, finish), result in zip(prepared, results, strict=True)
     }
     _detach_resolver_helpers(executor)
     return data
+
+
+async def _fetch_roots(
+    engine: Any, roots: list[tuple[str, list[Statement], Any]], setup: str | None
+) -> list[list[Any]]:
+    """Each root's statements' rows, all of them on one connection, in order."""
+    statements = [statement for _, root, _ in roots for statement in root]
+    rows = iter(await engine.fetch_all(statements, setup=setup))
+    return [[next(rows) for _ in root] for _, root, _ in roots]
+
+
+def connections_for_roots(plan: Plan, engine: Any) -> int:
+    """On how many pooled connections the plan's roots run: its idle ones, at most one a root.
+
+    One without replicas (the plan reads one server), with a setup (its transaction) or
+    inside a transaction (a write's: only its connection sees the writes).
+    """
+    pool = getattr(engine, "pool", None)
+    if len(plan.roots) < 2 or plan.setup is not None or pool is None or engine.extra_nodes:
+        return 1
+    if engine.current_transaction.get() is not None:
+        return 1
+    return max(1, min(len(plan.roots), pool.get_idle_size()))
 
 
 async def _settle(awaitable: Awaitable[Any]) -> None:
@@ -203,19 +230,3 @@ def _detach_resolver_helpers(executor: CompiledExecutor) -> None:
     compiled answer calls no resolver, so nothing needs the executor's own helpers.
     """
     executor.async_helpers = _DETACHED_HELPERS
-
-
-def root_fields_side_by_side(plan: Plan, engine: Any) -> bool:
-    """Whether the plan's roots may each borrow a connection: the pool has that many to spare.
-
-    Not with replicas (the plan reads one server), a setup (its transaction) or inside
-    a transaction (a write's: its connection is the only one that sees the writes).
-    """
-    roots = len(plan.roots)
-    pool = getattr(engine, "pool", None)
-    if roots < 2 or plan.setup is not None or pool is None or engine.extra_nodes:
-        return False
-    if engine.current_transaction.get() is not None:
-        return False
-    in_use = pool.get_size() - pool.get_idle_size()
-    return bool(pool.get_max_size() - in_use >= roots)
