@@ -250,34 +250,3 @@ async def test_single_lookups(client, landing):
     assert data["nobody"] is None and data["missing"] is None
     assert data["project"]["id"] == project_id
     assert data["tribe"]["id"] == tribe_id
-
-
-async def test_root_fields_share_idle_connections_and_answer_as_on_one(client, engine):
-    """With idle connections in the pool the landing page's four root fields are shared
-    out among them (none is opened for it); with none idle they run on one; the bytes
-    are the same."""
-    from tribe_service.graphql.compiled.executor import STATS, connections_for_roots
-    from tribe_service.graphql.compiled.plan import Plan
-
-    plan = Plan(roots=[None, None, None, None])
-    pool = engine.pool
-    STATS.reset()
-    assert connections_for_roots(plan, engine) == min(4, pool.get_idle_size()) >= 2
-    opened = pool.get_size()
-    request = {"query": LANDING_PAGE_QUERY, "variables": {"first": 20}}
-    shared_out = await client.post("/graphql", json=request)
-    assert pool.get_size() == opened
-    held = [await pool.acquire() for _ in range(pool.get_idle_size())]
-    try:
-        assert connections_for_roots(plan, engine) == 1
-        one_connection = await client.post("/graphql", json=request)
-    finally:
-        for connection in held:
-            await pool.release(connection)
-    assert STATS.compiled == 2 and STATS.fallback == 0
-    assert shared_out.content == one_connection.content
-    assert set(shared_out.json()["data"]) == {"builders", "projects", "tribes", "feed"}
-    assert connections_for_roots(Plan(roots=plan.roots, setup="SELECT 1"), engine) == 1
-    assert connections_for_roots(Plan(roots=plan.roots[:1]), engine) == 1
-    async with engine.transaction():
-        assert connections_for_roots(plan, engine) == 1

@@ -21,7 +21,7 @@ from graphql.pyutils import gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from tribe_service.graphql.compiled.plan import Plan, Statement
+from tribe_service.graphql.compiled.plan import Plan
 from tribe_service.graphql.compiled.planner import plan_operation
 from tribe_service.graphql.compiled.readers import Unsupported
 from tribe_service.graphql.compiled.variables import keyed_variables
@@ -143,60 +143,25 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
 
 
 async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
-    """The answer's ``data``: every root field's statements, then readers.
+    """The answer's ``data``: every root field's statements on one connection, then readers.
 
-    Root fields are independent, so when the pool has idle connections (one client's
-    landing page) the roots are shared out among them and PostgreSQL answers them
-    side by side; otherwise (a busy pool, a setup's transaction, a write's
-    transaction, replicas that must all be read from one server) they share one
-    connection, in order. No connection is opened for it: only idle ones are used.
+    One connection, in order: sharing the roots out among idle pooled connections was
+    measured for issue 20 and bought nothing on two CPUs (docs/performance.md).
     """
     context = executor.context_value
     prepared = [
         (root.key, *root.statements(executor.variable_values, context)) for root in plan.roots
     ]
-    engine = context.engine
-    lanes = connections_for_roots(plan, engine)
-    if lanes == 1:  # one connection for the whole plan (a replica's inside engine.reading())
-        results = await _fetch_roots(engine, prepared, plan.setup)
-    else:
-        shares = [range(lane, len(prepared), lanes) for lane in range(lanes)]
-        fetched = await asyncio.gather(
-            *(_fetch_roots(engine, [prepared[n] for n in share], None) for share in shares)
-        )
-        results = [[] for _ in prepared]
-        for share, share_results in zip(shares, fetched, strict=True):
-            for n, result in zip(share, share_results, strict=True):
-                results[n] = result
+    # One connection for the whole plan (a replica's inside engine.reading()).
+    statements = [s for _, root, _ in prepared for s in root]
+    rows = iter(await context.engine.fetch_all(statements, setup=plan.setup))
+    results = [[next(rows) for _ in statements] for _, statements, _ in prepared]
     data = {
         key: finish(result, context)
         for (key, _, finish), result in zip(prepared, results, strict=True)
     }
     _detach_resolver_helpers(executor)
     return data
-
-
-async def _fetch_roots(
-    engine: Any, roots: list[tuple[str, list[Statement], Any]], setup: str | None
-) -> list[list[Any]]:
-    """Each root's statements' rows, all of them on one connection, in order."""
-    statements = [statement for _, root, _ in roots for statement in root]
-    rows = iter(await engine.fetch_all(statements, setup=setup))
-    return [[next(rows) for _ in root] for _, root, _ in roots]
-
-
-def connections_for_roots(plan: Plan, engine: Any) -> int:
-    """On how many pooled connections the plan's roots run: its idle ones, at most one a root.
-
-    One without replicas (the plan reads one server), with a setup (its transaction) or
-    inside a transaction (a write's: only its connection sees the writes).
-    """
-    pool = getattr(engine, "pool", None)
-    if len(plan.roots) < 2 or plan.setup is not None or pool is None or engine.extra_nodes:
-        return 1
-    if engine.current_transaction.get() is not None:
-        return 1
-    return max(1, min(len(plan.roots), pool.get_idle_size()))
 
 
 async def _settle(awaitable: Awaitable[Any]) -> None:
