@@ -78,6 +78,27 @@ async def test_moderately_nested_variables_are_a_400(client):
     assert response.status_code == 400
 
 
+async def test_json_the_fast_decoder_refuses_is_decoded_as_the_stdlib_decodes_it(client):
+    """Bodies msgspec refuses but json.loads accepts (a byte-order mark, a lone surrogate)
+    are answered as before; malformed JSON is still Strawberry's 400."""
+    bom = b"\xef\xbb\xbf" + b'{"query": "{ health }"}'
+    response = await client.post(
+        "/graphql", content=bom, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.json()["data"] == {"health": "ok"}
+    surrogate = b'{"query": "{ health }", "variables": {"v": "\\ud800"}}'
+    response = await client.post(
+        "/graphql", content=surrogate, headers={"content-type": "application/json"}
+    )
+    assert response.json()["data"] == {"health": "ok"}
+    response = await client.post(
+        "/graphql", content=b'{"query": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "Unable to parse request body as JSON" in response.text
+
+
 async def test_a_query_longer_than_the_limit_is_refused(client):
     query = '{ user(username: "' + "x" * 30_000 + '") { id } }'
     response = await client.post("/graphql", json={"query": query})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from litestar.datastructures import Accept
@@ -46,6 +47,8 @@ _REQUEST_ERROR_STATUS = {
 }
 
 
+# Clients send a handful of distinct Accept headers: parse each once.
+@lru_cache(maxsize=256)
 def negotiate(accept: str | None) -> ResponseMedia:
     """The media type to answer a request whose ``Accept`` header is ``accept``.
 

@@ -21,6 +21,7 @@ from strawberry.extensions import (
     ParserCache,
 )
 from strawberry.extensions.base_extension import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.types import ExecutionContext
@@ -31,6 +32,7 @@ from tribe_service.graphql.cost import CostLimit
 from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE
 from tribe_service.graphql.document_limits import ExpansionLimit, document_limit_rules
 from tribe_service.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_unexpected
+from tribe_service.graphql.extension_runner import CachedHooksRunner
 from tribe_service.graphql.mutations.fields import Mutation
 from tribe_service.graphql.mutations.one_write import OneMutationField
 from tribe_service.graphql.mutations.transaction import WriteInOneTransaction
@@ -120,7 +122,14 @@ def build_extensions(settings: Settings) -> list[ExtensionFactory]:
 
 
 class TribeSchema(strawberry.Schema):
-    """Strawberry's schema, logging client errors in one line instead of a traceback."""
+    """Strawberry's schema, logging client errors in one line instead of a traceback,
+    with its extensions' hooks classified once per class rather than per request."""
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        """Strawberry's runner, minus the per-request inspection of every hook."""
+        return CachedHooksRunner(execution_context=execution_context, extensions=extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

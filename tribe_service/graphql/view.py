@@ -206,9 +206,17 @@ class TribeGraphQL(GraphQL[Context, None]):
         )
 
     def decode_json(self, data: str | bytes) -> object:
-        """JSON, refusing absurd nesting with a 400 instead of a RecursionError."""
+        """JSON, refusing absurd nesting with a 400 instead of a RecursionError.
+
+        msgspec decodes a request body in a third of the stdlib's time; what it refuses
+        (``NaN``, a byte-order mark, a lone surrogate, ``1e400``, malformed JSON) goes to
+        ``json.loads``, so the stdlib still decides what is accepted and how it is refused.
+        """
         try:
-            value = json.loads(data)
+            try:
+                value = msgspec.json.decode(data)
+            except msgspec.DecodeError:
+                value = json.loads(data)
         except RecursionError:
             raise HTTPException(
                 400, f"The request's JSON nests deeper than {MAX_JSON_DEPTH}."

@@ -8,15 +8,19 @@ in :data:`STATS`, which the benchmark prints.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import inspect
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLOutputType, OperationType
 from graphql.execution.collect_fields import FieldDetailsList
-from graphql.pyutils import Path
+from graphql.pyutils import Path, gather_with_cancel
+from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from tribe_service.graphql.compiled.output_types import named
@@ -240,7 +244,11 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
 
 
 async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
-    """The answer's ``data``: every root field's statements on one connection, then readers."""
+    """The answer's ``data``: every root field's statements on one connection, then readers.
+
+    One connection, in order: sharing the roots out among idle pooled connections was
+    measured for issue 20 and bought nothing on two CPUs (docs/performance.md).
+    """
     context = executor.context_value
     prepared = [
         (root.key, *root.statements(executor.variable_values, context)) for root in plan.roots
@@ -249,7 +257,42 @@ async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
     statements = [s for _, root, _ in prepared for s in root]
     rows = iter(await context.engine.fetch_all(statements, setup=plan.setup))
     results = [[next(rows) for _ in statements] for _, statements, _ in prepared]
-    return {
+    data = {
         key: finish(result, context)
         for (key, _, finish), result in zip(prepared, results, strict=True)
     }
+    _detach_resolver_helpers(executor)
+    return data
+
+
+async def _settle(awaitable: Awaitable[Any]) -> None:
+    with contextlib.suppress(Exception):
+        await awaitable
+
+
+_SETTLING: set[asyncio.Future[None]] = set()
+
+
+def _track(values: Sequence[Any]) -> None:
+    for value in values:
+        if inspect.isawaitable(value):
+            settling = asyncio.ensure_future(_settle(value))
+            _SETTLING.add(settling)
+            settling.add_done_callback(_SETTLING.discard)
+
+
+# What resolvers would use to gather and track their async work, without the executor.
+_DETACHED_HELPERS = GraphQLResolveInfoHelpers(
+    gather=lambda values: gather_with_cancel(*values), track=_track
+)
+
+
+def _detach_resolver_helpers(executor: CompiledExecutor) -> None:
+    """Drop graphql-core's helpers, which hold the executor's own bound methods.
+
+    That reference cycle keeps the whole request (context, Starlette request and
+    response, scope) alive until the garbage collector's next pass: about 40 objects
+    per request, collected in one pause every few hundred requests (issue 20). A
+    compiled answer calls no resolver, so nothing needs the executor's own helpers.
+    """
+    executor.async_helpers = _DETACHED_HELPERS
