@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from benchmarks.bench import recall
 from benchmarks.bench.figures import (
@@ -29,6 +31,22 @@ from harness.server import (
 )
 
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "performance.md"
+# Sections written by hand (what a change measured and why), carried over from the file
+# a run replaces: `<!-- NAME:start -->` ... `<!-- NAME:end -->`.
+KEPT_SECTIONS = ("issue-20-changes",)
+
+
+def kept_sections(path: Path) -> list[str]:
+    """The hand-written sections of ``path``, as they are, to put back in its new text."""
+    text = path.read_text() if path.exists() else ""
+    kept = []
+    for name in KEPT_SECTIONS:
+        found = re.search(
+            rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", text, re.DOTALL
+        )
+        if found:
+            kept.append(found.group(0))
+    return kept
 
 
 def throughput_table(cells: Sequence[Cell]) -> list[str]:
@@ -126,8 +144,8 @@ def render_writes(figures: WriteFigures) -> list[str]:
     return lines
 
 
-def render(report: Report) -> str:
-    """The whole Markdown report."""
+def render(report: Report, kept: Sequence[str] = ()) -> str:
+    """The whole Markdown report (``kept``: hand-written sections, put before the targets)."""
     machine = report.machine
     shape = report.shape
     settings = report.settings
@@ -214,6 +232,8 @@ def render(report: Report) -> str:
         lines += [*render_comparison(report.comparison), ""]
     if report.writes:
         lines += render_writes(report.writes)
+    for section in kept:
+        lines += [section, ""]
     lines += ["## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
     for name, measured, met in targets(report):
         lines.append(f"| {name} | {measured} | {verdict(met)} |")

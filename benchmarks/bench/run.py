@@ -29,7 +29,13 @@ from benchmarks.bench.measuring import (
     measure,
 )
 from benchmarks.bench.old_code import old_code_server
-from benchmarks.bench.report import DEFAULT_OUTPUT, Report, render, render_writes
+from benchmarks.bench.report import (
+    DEFAULT_OUTPUT,
+    Report,
+    kept_sections,
+    render,
+    render_writes,
+)
 from benchmarks.bench.side_by_side import (
     Comparison,
     Contender,
@@ -338,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             replace_section(args.output, section)
             say(f"rewrote the side-by-side section of {args.output}")
         return 0
-    text = render(report)
+    text = render(report, kept_sections(args.output))
     print(text)
     if not args.no_write:
         args.output.parent.mkdir(parents=True, exist_ok=True)
