@@ -33,7 +33,7 @@ from harness.server import (
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "performance.md"
 # Sections written by hand (what a change measured and why), carried over from the file
 # a run replaces: `<!-- NAME:start -->` ... `<!-- NAME:end -->`.
-KEPT_SECTIONS = ("issue-20-changes",)
+KEPT_SECTIONS = ("issue-20-changes", "issue-16-against")
 
 
 def kept_sections(path: Path) -> list[str]:
