@@ -125,14 +125,17 @@ def count_statements(
             for scenario, request in contender.requests.items():
                 for _ in range(2):
                     fetch_once(server, request)
-                seen = []
-                for _ in range(runs):
-                    mark = log.mark()
-                    fetch_once(server, request)
-                    time.sleep(LOG_SETTLE_SECONDS)  # the server writes its log as it executes
-                    seen.append(len(log.since(mark)))
+                seen = [len(logged_statements(server, log, request)) for _ in range(runs)]
                 counts.setdefault(contender.name, {})[scenario] = min(seen)
     return counts
+
+
+def logged_statements(server: ServerProcess, log: StatementLog, request: HttpRequest) -> list[str]:
+    """The statements PostgreSQL logged while ``server`` answered ``request`` once."""
+    mark = log.mark()
+    fetch_once(server, request)
+    time.sleep(LOG_SETTLE_SECONDS)  # the server writes its log as it executes
+    return log.since(mark)
 
 
 @contextlib.contextmanager

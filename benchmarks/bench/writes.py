@@ -21,7 +21,6 @@ import contextlib
 import itertools
 import re
 import secrets
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -32,6 +31,7 @@ import asyncpg
 
 from benchmarks.bench.databases import admin_sql
 from benchmarks.bench.measuring import Cell, fetch_once
+from benchmarks.bench.side_by_side import logged_statements
 from harness.database_urls import with_database
 from harness.load import HttpRequest, HttpResponse, LoadResult, Picker
 from harness.server import ServerProcess, uvicorn_server
@@ -49,7 +49,6 @@ CREATE_REQUESTS = 40_000
 JOIN_TRIBES = 600  # each gets up to MAX_MEMBERS - 1 - active pending requests
 MAX_MEMBERS = 50
 CREATORS = 16
-LOG_SETTLE_SECONDS = 0.3
 _TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 
 
@@ -195,10 +194,7 @@ def scratch_copy(database_url: str) -> Iterator[str]:
 
 
 def _logged(server: ServerProcess, log: StatementLog, request: HttpRequest) -> tuple[int, int]:
-    mark = log.mark()
-    fetch_once(server, request)
-    time.sleep(LOG_SETTLE_SECONDS)  # the server writes its log as it executes
-    logged = log.since(mark)
+    logged = logged_statements(server, log, request)
     control = sum(1 for sql in logged if _TRANSACTION_CONTROL.match(sql))
     return len(logged), control
 
