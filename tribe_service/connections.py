@@ -65,12 +65,14 @@ async def keep_session(connection: asyncpg.Connection) -> None:
     """The pool's ``reset``: nothing to undo, since the app never changes session state."""
 
 
-def statement_timeout_settings(seconds: float | None) -> dict[str, str]:
-    """Server settings bounding every statement of a pooled connection.
+def pooled_connection_settings(seconds: float | None) -> dict[str, str]:
+    """Server settings of every pooled connection: the statement timeout, and generic plans.
 
     Given at connect time, so they hold for the connection's life (the pool runs
     no reset on release anyway). Only the pool (the app's requests) gets them:
-    migrations and ``just scale`` connect outside it and may run long.
+    migrations and ``just scale`` connect outside it and may run long. ``None``
+    sends none (PgBouncer < 1.20 refuses unknown startup parameters, and it
+    prepares no statement to plan once anyway).
     """
     if seconds is None:
         return {}
@@ -79,6 +81,13 @@ def statement_timeout_settings(seconds: float | None) -> dict[str, str]:
         # A statement whose client went away (a cancelled request whose connection the
         # pool closed) is stopped within a second, not left waiting on a lock.
         "client_connection_check_interval": "1000",
+        # Every value is a parameter, so a prepared statement's text depends only on the
+        # document's shape. Under the default `auto`, PostgreSQL kept re-planning most of
+        # them on every execution (custom plans); one generic plan per statement and
+        # connection saves that planning (docs/performance.md). Search, whose ranking
+        # depends on the text, asks for `auto` again in its own transaction
+        # (SEARCH_SETTINGS_SQL).
+        "plan_cache_mode": "force_generic_plan",
     }
 
 

@@ -30,8 +30,8 @@ from tribe_service.config import DatabasePooler, Settings
 from tribe_service.connections import (
     connection_config,
     keep_session,
+    pooled_connection_settings,
     prepare_connection,
-    statement_timeout_settings,
 )
 from tribe_service.database_errors import is_database_unavailable
 from tribe_service.replicas import ReplicaMonitor, ReplicaStatus
@@ -185,13 +185,13 @@ class TribeEngine(PostgresEngine):
 
         Pooled connections get the vector codec and the ``record[]`` decoder
         (:func:`prepare_connection`), the statement timeout (see
-        :func:`statement_timeout_settings`), and no reset on release.
+        :func:`pooled_connection_settings`), generic plans, and no reset on release.
         """
         kwargs.setdefault("init", prepare_connection)
         kwargs.setdefault("reset", keep_session)
         kwargs.setdefault("min_size", self.pool_min_size)
         kwargs.setdefault("max_size", self.pool_max_size)
-        server_settings = statement_timeout_settings(self.statement_timeout_seconds)
+        server_settings = pooled_connection_settings(self.statement_timeout_seconds)
         if server_settings:
             kwargs.setdefault("server_settings", server_settings)
         await super().start_connection_pool(**kwargs)

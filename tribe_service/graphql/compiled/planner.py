@@ -42,6 +42,7 @@ from strawberry.types.base import get_object_definition
 
 from tribe_service.data_access.discovery.lists import DISCOVERED
 from tribe_service.data_access.discovery.search import (
+    SEARCH_SETTINGS_SQL,
     search_count_statement,
     search_page_statement,
 )
@@ -108,7 +109,8 @@ class Planner:
         self.variables = variables
         self.operation = operation
         self._aliases = 0
-        self._setup: str | None = None
+        # Settings the plan's statements run after, in their transaction (SET LOCAL-style).
+        self._setups: list[str] = []
         # How to read the parameters of the root statement being planned (nested arguments).
         self._parameters: Parameters[Reading] = Parameters()
 
@@ -124,7 +126,7 @@ class Planner:
         if defer_usages:
             raise Unsupported("@defer")
         roots = [self._root(root_type, key, details) for key, details in grouped.items()]
-        return Plan(roots, self._setup)
+        return Plan(roots, self._setup())
 
     def written(self, declaration: Written, details: FieldDetailsList, node_type: Any) -> Lookup:
         """A payload's row (``declaration``) as one lookup by id, its selection ``details``."""
@@ -134,7 +136,15 @@ class Planner:
         nested = self._parameters
         row_id = f"${len(nested.values) + 1}"  # after the nested arguments' parameters
         sql = lookup_statement(declaration.shape, "id", level.select_list(), row_id)
-        return Lookup(sql, node, nested, self._setup)
+        return Lookup(sql, node, nested, self._setup())
+
+    def _needs(self, setup: str) -> None:
+        if setup not in self._setups:
+            self._setups.append(setup)
+
+    def _setup(self) -> str | None:
+        """The settings the statements need, as one round trip (or ``None``)."""
+        return "; ".join(self._setups) or None
 
     # -- collecting ------------------------------------------------------------------
 
@@ -316,6 +326,7 @@ class Planner:
         """``search``: one statement of hits with their nodes (and one more for totalCount)."""
         if set(field.args) != {"query", "kinds", "first", "after"}:
             raise Unsupported(f"Query.{key} arguments")
+        self._needs(SEARCH_SETTINGS_SQL)
         connection_type = named(field.type)
         level = Level(ROOT_ALIAS)
         kind, hit_id, rank = (level.column(name) for name in ("kind", "id", "rank"))
@@ -464,7 +475,7 @@ class Planner:
         limit = self._reading(field, details, lambda arguments: check_page_size(arguments["first"]))
         spec = DISCOVERED[relation]
         if spec.hnsw:
-            self._setup = HNSW_SETTINGS_SQL
+            self._needs(HNSW_SETTINGS_SQL)
         parent = level.alias
         index = level.nested(
             lambda: f"ARRAY({spec.correlated(child.row(), child.alias, parent, limit)})"
