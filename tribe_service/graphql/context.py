@@ -48,6 +48,9 @@ class Context:
     # The instant a write happens at (its rows' timestamps and ULIDs): the wall clock,
     # or a fixed sequence where two runs must write alike (the mutation differential).
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(tz=UTC))
+    # The cost a repeated query already spent of the client's budget before it was handed
+    # to Strawberry's pipeline after all (tribe_service.graphql.prepared): not spent twice.
+    prepaid: int | None = None
 
     @cached_property
     def loaders(self) -> Loaders:

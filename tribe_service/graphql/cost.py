@@ -113,8 +113,12 @@ class CostLimit(SchemaExtension):
             )
             extensions = {"code": QUERY_TOO_COMPLEX, "cost": cost, "limit": self.max_cost}
             return GraphQLExecutionResult(None, [GraphQLError(message, extensions=extensions)])
+        # A repeat answered from its plan (graphql.prepared) spent this cost before it
+        # handed the operation here: not twice.
+        prepaid = getattr(request_context, "prepaid", None) is not None
         spend = getattr(request_context, "spend", None)
-        if spend is None:
+        if spend is None or prepaid:
+            self.spent = prepaid
             return None
         self.spent = True
         refused = await spend(cost)

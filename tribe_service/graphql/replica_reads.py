@@ -7,10 +7,13 @@ their last write, else from the primary (:mod:`tribe_service.read_your_writes`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.types.graphql import OperationType
+
+from tribe_service.engine import TribeEngine
 
 
 class ReadFromReplicas(SchemaExtension):
@@ -29,8 +32,18 @@ class ReadFromReplicas(SchemaExtension):
         if engine is None or context.operation_type is not OperationType.QUERY:
             yield
             return
-        with engine.reading(after_lsn=await _viewers_last_write(context.context)):
+        with await query_reads(context.context):
             yield
+
+
+async def query_reads(request: Any) -> AbstractContextManager[None]:
+    """Where a query's statements go for the request's viewer: ``engine.reading()``.
+
+    Also used for a repeated query answered from its plan directly
+    (:mod:`tribe_service.graphql.prepared`).
+    """
+    engine: TribeEngine = request.engine
+    return engine.reading(after_lsn=await _viewers_last_write(request))
 
 
 async def _viewers_last_write(request: Any) -> int | None:

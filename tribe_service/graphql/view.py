@@ -11,6 +11,9 @@ document; :mod:`tribe_service.request_guard` bounds the body):
   only listed documents run; in production without one, GET runs no query;
 * every operation has a deadline (``OPERATION_TIMEOUT_SECONDS``): past it the
   work is cancelled and the client gets ``TIMEOUT``;
+* a query text answered from its compiled plan before is answered again from it
+  without Strawberry's per-request pipeline (:mod:`tribe_service.graphql.prepared`,
+  the same answer, limits, budget and log line); everything else runs the pipeline;
 * the response's media type follows the client's ``Accept``
   (:mod:`tribe_service.graphql.response_media`): ``application/graphql-response+json``
   with the GraphQL-over-HTTP status codes, or ``application/json`` as before;
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable
 from typing import Any, cast
 
 import msgspec
@@ -36,10 +40,12 @@ from strawberry.http.ides import GraphQL_IDE
 from strawberry.types import ExecutionResult
 
 from tribe_service.auth.sessions import SessionManager
-from tribe_service.config import Settings
+from tribe_service.config import Environment, Settings
 from tribe_service.engine import TribeEngine
 from tribe_service.graphiql import graphiql_html
+from tribe_service.graphql.compiled.executor import ANSWERED
 from tribe_service.graphql.context import Context
+from tribe_service.graphql.document_cache import DOCUMENT_CACHE_SIZE
 from tribe_service.graphql.errors import (
     PERSISTED_QUERY_HASH_MISMATCH,
     PERSISTED_QUERY_NOT_FOUND,
@@ -47,6 +53,7 @@ from tribe_service.graphql.errors import (
     OperationTimeoutError,
     rate_limited_error,
 )
+from tribe_service.graphql.prepared import PreparedQueries, PreparedQuery, Recording
 from tribe_service.graphql.response_media import (
     ResponseMedia,
     is_request_error,
@@ -127,6 +134,13 @@ class TribeGraphQL(GraphQL[Context, None]):
         self.write_budget = write_budget
         self.write_positions = write_positions
         self.proxies = parse_networks(settings.proxies)
+        self.prepared = PreparedQueries(
+            size=DOCUMENT_CACHE_SIZE,
+            max_cost=settings.max_query_cost,
+            report_cost=settings.environment is Environment.DEVELOPMENT,
+            recording=Recording(settings.slow_operation_ms / 1000, settings.metrics),
+            trusted=trusted,
+        )
 
     @property
     def graphql_ide_html(self) -> str:
@@ -253,12 +267,38 @@ class TribeGraphQL(GraphQL[Context, None]):
         request_data.query = query
         try:
             async with asyncio.timeout(self.settings.operation_timeout_seconds):
-                return await super().execute_single(
+                repeat = self._repeat(query, request_data.operation_name, request_adapter.method)
+                if repeat is not None:
+                    answer = await self.prepared.answer(repeat, context, request_data.variables)
+                    if answer is not None:
+                        return answer
+                pipeline = super().execute_single(
                     request, request_adapter, sub_response, context, root_value, request_data
                 )
+                return await self._remembering(pipeline, request_data)
         except TimeoutError:
             timeout = OperationTimeoutError(self.settings.operation_timeout_seconds)
             return _error_result(str(timeout), timeout.code)
+
+    def _repeat(self, query: str | None, name: str | None, method: str) -> PreparedQuery | None:
+        """A query this view answered from its plan before (none over a refused GET)."""
+        if query is None or (method == "GET" and not self.allow_queries_via_get):
+            return None
+        return self.prepared.get(query, name)
+
+    async def _remembering(
+        self, pipeline: Awaitable[ExecutionResult], request_data: GraphQLRequestData
+    ) -> ExecutionResult:
+        """Strawberry's pipeline; a query it answered from its plan is remembered."""
+        token = ANSWERED.set(None)
+        try:
+            result = await pipeline
+            answered = ANSWERED.get()
+        finally:
+            ANSWERED.reset(token)
+        if answered is not None and not result.errors and request_data.query is not None:
+            self.prepared.remember(request_data.query, request_data.operation_name, answered)
+        return result
 
     def _listed(self, query: str) -> bool:
         return self.trusted is not None and self.trusted.contains_text(query)

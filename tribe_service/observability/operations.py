@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -63,7 +64,8 @@ def _error_codes(errors: list[GraphQLError] | None) -> list[str]:
     return [str((error.extensions or {}).get("code", "UNKNOWN")) for error in errors or ()]
 
 
-def _status(codes: list[str]) -> str:
+def operation_status(codes: list[str]) -> str:
+    """``ok``, ``refused`` (a limit's code among ``codes``) or ``error``."""
     if not codes:
         return "ok"
     return "refused" if any(code in LIMIT_CODES for code in codes) else "error"
@@ -86,10 +88,10 @@ class OperationObserver(SchemaExtension):
             try:
                 yield
                 self.codes = _error_codes(self._result_errors())
-                status = _status(self.codes)
+                status = operation_status(self.codes)
             except GraphQLError as error:  # a syntax error leaves the operation like this
                 self.codes = _error_codes([error])
-                status = _status(self.codes)
+                status = operation_status(self.codes)
                 raise
             finally:
                 self._record(time.perf_counter() - started, status, statements)
@@ -148,9 +150,7 @@ class OperationObserver(SchemaExtension):
         """The name when the text is a trusted document's, else ``anonymous``."""
         context = self.execution_context
         trusted = getattr(context.schema, "trusted_documents", None)
-        if operation is None or operation.name is None or trusted is None or not context.query:
-            return metrics.ANONYMOUS
-        return operation.name.value if trusted.contains_text(context.query) else metrics.ANONYMOUS
+        return operation_label(operation, trusted, context.query)
 
     def _cost(self, operation: OperationDefinitionNode | None) -> int | None:
         """The estimate the cost limit made (cached), when the operation got that far."""
@@ -164,29 +164,78 @@ class OperationObserver(SchemaExtension):
 
     def _record(self, seconds: float, status: str, statements: StatementCounter) -> None:
         operation = self._operation()
-        kind = operation.operation.value if operation is not None else UNKNOWN_TYPE
-        label = self._label(operation)
-        cost = self._cost(operation) if status != "cancelled" else None
-        if self.record_metrics:
-            metrics.OPERATIONS.labels(label, kind, status).inc()
-            metrics.OPERATION_DURATION.labels(label, kind).observe(seconds)
-            if cost is not None:
-                metrics.OPERATION_COST.labels(label, kind).observe(cost)
-            for code in self.codes:
-                metrics.ERRORS.labels(label, code).inc()
-                if code in LIMIT_CODES:
-                    metrics.REFUSALS.labels(code).inc()
-        fields: dict[str, Any] = {
-            "operation": operation.name.value if operation is not None and operation.name else None,
-            "operation_type": kind,
-            "duration_ms": round(seconds * 1000, 2),
-            "cost": cost,
-            "statements": statements.count,
-            "status": status,
-        }
-        if self.codes:
-            fields["error_codes"] = self.codes
-        if seconds >= self.slow_seconds:
-            logger.warning("slow graphql operation", **fields, sql=statements.statements)
-        else:
-            logger.info("graphql operation", **fields)
+        record_operation(
+            OperationFacts(
+                name=operation.name.value if operation is not None and operation.name else None,
+                kind=operation.operation.value if operation is not None else UNKNOWN_TYPE,
+                label=self._label(operation),
+                cost=self._cost(operation) if status != "cancelled" else None,
+            ),
+            seconds,
+            status,
+            self.codes,
+            statements,
+            slow_seconds=self.slow_seconds,
+            record_metrics=self.record_metrics,
+        )
+
+
+def operation_label(
+    operation: OperationDefinitionNode | None, trusted: Any, query: str | None
+) -> str:
+    """An operation's metrics label: its name when ``query`` is one of the ``trusted``
+    documents' texts, else ``anonymous`` (so the label sets stay bounded)."""
+    if operation is None or operation.name is None or trusted is None or not query:
+        return metrics.ANONYMOUS
+    return operation.name.value if trusted.contains_text(query) else metrics.ANONYMOUS
+
+
+@dataclass(frozen=True, slots=True)
+class OperationFacts:
+    """What an operation's metrics and log line say about it besides how it went."""
+
+    name: str | None
+    kind: str
+    label: str
+    cost: int | None
+
+
+def record_operation(
+    facts: OperationFacts,
+    seconds: float,
+    status: str,
+    codes: list[str],
+    statements: StatementCounter,
+    *,
+    slow_seconds: float,
+    record_metrics: bool,
+) -> None:
+    """The operation's metrics and its one log line (a warning with its SQL when slow).
+
+    Called when an operation ends: by :class:`OperationObserver`, and for a repeated
+    query answered from its plan directly (:mod:`tribe_service.graphql.prepared`).
+    """
+    label, kind, cost = facts.label, facts.kind, facts.cost
+    if record_metrics:
+        metrics.OPERATIONS.labels(label, kind, status).inc()
+        metrics.OPERATION_DURATION.labels(label, kind).observe(seconds)
+        if cost is not None:
+            metrics.OPERATION_COST.labels(label, kind).observe(cost)
+        for code in codes:
+            metrics.ERRORS.labels(label, code).inc()
+            if code in LIMIT_CODES:
+                metrics.REFUSALS.labels(code).inc()
+    fields: dict[str, Any] = {
+        "operation": facts.name,
+        "operation_type": kind,
+        "duration_ms": round(seconds * 1000, 2),
+        "cost": cost,
+        "statements": statements.count,
+        "status": status,
+    }
+    if codes:
+        fields["error_codes"] = codes
+    if seconds >= slow_seconds:
+        logger.warning("slow graphql operation", **fields, sql=statements.statements)
+    else:
+        logger.info("graphql operation", **fields)

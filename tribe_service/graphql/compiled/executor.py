@@ -14,17 +14,19 @@ import inspect
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Hashable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLOutputType, OperationType
+from graphql import DocumentNode, GraphQLObjectType, GraphQLOutputType, GraphQLSchema, OperationType
 from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.values import VariableValues
 from graphql.pyutils import Path, gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from tribe_service.graphql.compiled.output_types import named
-from tribe_service.graphql.compiled.plan import Lookup, Plan, Statement
+from tribe_service.graphql.compiled.plan import ExecutedOperation, Lookup, Plan, Statement
 from tribe_service.graphql.compiled.planner import plan_operation, plan_written
 from tribe_service.graphql.compiled.readers import Unsupported
 from tribe_service.graphql.declarations import Written, declaration_of
@@ -43,6 +45,8 @@ class ExecutionStats:
     compiled: int = 0
     # Mutation payloads' written rows read by a compiled lookup.
     compiled_payloads: int = 0
+    # Of ``compiled``: repeats answered without Strawberry's pipeline (graphql.prepared).
+    repeats: int = 0
     fallbacks: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -54,10 +58,15 @@ class ExecutionStats:
         """Start counting again."""
         self.compiled = 0
         self.compiled_payloads = 0
+        self.repeats = 0
         self.fallbacks.clear()
 
 
 STATS = ExecutionStats()
+
+# The query this task's executor just answered from its plan, with no error: the view
+# answers the same text again without Strawberry's pipeline (graphql.prepared).
+ANSWERED: ContextVar[ExecutedOperation | None] = ContextVar("answered_by_plan", default=None)
 
 
 class PlanCache:
@@ -71,23 +80,23 @@ class PlanCache:
         self._plans: IdentityCache[Plan | str] = IdentityCache(size)
         self._written: IdentityCache[Lookup | str] = IdentityCache(size)
 
-    def get(self, executor: StrawberryGraphQLCoreExecutionContext) -> Plan | str:
-        """The plan of the executor's operation, or why it has none."""
-        values = self._keyed_values(executor)
+    def get(self, operation: ExecutedOperation, variables: VariableValues) -> Plan | str:
+        """The plan of ``operation`` for these variables, or why it has none."""
+        values = _keyed_values(operation, variables)
         if isinstance(values, str):
             return values
-        operation = (executor.schema, executor.operation)
-        return self._plans.get(operation, values, lambda: _plan(executor))
+        key = (operation.schema, operation.operation)
+        return self._plans.get(key, values, lambda: _plan(operation, variables))
 
     def written(
         self,
-        executor: StrawberryGraphQLCoreExecutionContext,
+        executor: CompiledExecutor,
         declaration: Written,
         details: FieldDetailsList,
         node_type: GraphQLObjectType,
     ) -> Lookup | str:
         """The lookup of a payload's written row selected by ``details``, or why it has none."""
-        values = self._keyed_values(executor)
+        values = _keyed_values(executor.executed(), executor.variable_values)
         if isinstance(values, str):
             return values
         field = (executor.schema, executor.operation, details[0].node)
@@ -108,29 +117,29 @@ class PlanCache:
 
         return self._written.get(field, values, plan)
 
-    def _keyed_values(
-        self, executor: StrawberryGraphQLCoreExecutionContext
-    ) -> tuple[Hashable, ...] | str:
-        """The values of the variables the operation's plans depend on, or why there are none."""
-        operation = (executor.schema, executor.operation)
-        analysis = operation_analysis(*operation, executor.fragment_definitions)
-        variables = executor.variable_values.coerced
-        try:
-            return tuple(hashable(variables.get(name)) for name in analysis.keyed_variables)
-        except TypeError:
-            return "unhashable variables"
-
     @property
     def misses(self) -> int:
         """How many lookups planned (or found unplannable) instead of reusing: for tracing."""
         return self._plans.misses + self._written.misses
 
 
-def _plan(executor: StrawberryGraphQLCoreExecutionContext) -> Plan | str:
+def _keyed_values(
+    operation: ExecutedOperation, variables: VariableValues
+) -> tuple[Hashable, ...] | str:
+    """The values of the variables the operation's plans depend on, or why there are none."""
+    analysis = operation_analysis(
+        operation.schema, operation.operation, operation.fragment_definitions
+    )
+    coerced = variables.coerced
     try:
-        return plan_operation(
-            executor.schema, executor.fragments, executor.variable_values, executor.operation
-        )
+        return tuple(hashable(coerced.get(name)) for name in analysis.keyed_variables)
+    except TypeError:
+        return "unhashable variables"
+
+
+def _plan(operation: ExecutedOperation, variables: VariableValues) -> Plan | str:
+    try:
+        return plan_operation(operation.schema, operation.fragments, variables, operation.operation)
     except Unsupported as reason:
         return str(reason)
 
@@ -140,6 +149,22 @@ PLANS = PlanCache(DOCUMENT_CACHE_SIZE)
 
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, answering from a compiled plan when there is one."""
+
+    document: DocumentNode
+
+    @classmethod
+    def build(cls, schema: GraphQLSchema, document: DocumentNode, *args: Any, **kwargs: Any) -> Any:
+        """graphql-core's executor, keeping the document (what a repeat is answered from)."""
+        built = super().build(schema, document, *args, **kwargs)
+        if isinstance(built, CompiledExecutor):
+            built.document = document
+        return built
+
+    def executed(self) -> ExecutedOperation:
+        """The operation as this executor runs it."""
+        return ExecutedOperation(
+            self.schema, self.document, self.operation, self.fragments, self.fragment_definitions
+        )
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         """Run the plan of the operation, or Strawberry's resolvers if it has none.
@@ -152,7 +177,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_operation(serially)
         with tracing.span("graphql.plan") as span:
             misses = PLANS.misses
-            plan = PLANS.get(self) if reason is None else reason
+            plan = PLANS.get(self.executed(), self.variable_values) if reason is None else reason
             if span is not None:
                 span.set_attribute("graphql.plan.cached", PLANS.misses == misses)
                 span.set_attribute("graphql.plan.compiled", not isinstance(plan, str))
@@ -231,7 +256,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
 
     async def _run(self, plan: Plan, serially: bool | None) -> Any:
         try:
-            data = await run_plan(plan, self)
+            data = await run_plan(plan, self.variable_values, self.context_value)
         except Exception as error:  # any failure: the resolvers answer, with their errors
             logger.debug("compiled plan failed: %r", error)
             # A client error (a bad cursor, a NUL in a text, a timeout, an outage) is
@@ -239,20 +264,20 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             kind = "client error" if client_error_for(error) is not None else "error"
             result = self._fall_back(f"{kind}: {type(error).__name__}", serially)
             return await result if isinstance(result, Awaitable) else result
+        _detach_resolver_helpers(self)
         STATS.compiled += 1
+        if self.operation.operation is OperationType.QUERY:
+            ANSWERED.set(self.executed())
         return self.build_response(data)
 
 
-async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
+async def run_plan(plan: Plan, variables: VariableValues, context: Any) -> dict[str, Any]:
     """The answer's ``data``: every root field's statements on one connection, then readers.
 
     One connection, in order: sharing the roots out among idle pooled connections was
     measured for issue 20 and bought nothing on two CPUs (docs/performance.md).
     """
-    context = executor.context_value
-    prepared = [
-        (root.key, *root.statements(executor.variable_values, context)) for root in plan.roots
-    ]
+    prepared = [(root.key, *root.statements(variables, context)) for root in plan.roots]
     # One connection for the whole plan (a replica's inside engine.reading()).
     statements = [s for _, root, _ in prepared for s in root]
     rows = iter(await context.engine.fetch_all(statements, setup=plan.setup))
@@ -261,7 +286,6 @@ async def run_plan(plan: Plan, executor: CompiledExecutor) -> dict[str, Any]:
         key: finish(result, context)
         for (key, _, finish), result in zip(prepared, results, strict=True)
     }
-    _detach_resolver_helpers(executor)
     return data
 
 

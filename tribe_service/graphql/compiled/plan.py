@@ -7,7 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, GraphQLField
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLField,
+    GraphQLSchema,
+    OperationDefinitionNode,
+)
+from graphql.execution.collect_fields import FragmentDetails
 from graphql.execution.values import VariableValues, get_argument_values
 
 from tribe_service.data_access.parameters import Parameters
@@ -19,6 +27,17 @@ CONTEXT_ARGUMENT = "__context__"
 # checked (a ClientError, as the resolvers' own, when it is invalid).
 Reading = Callable[[VariableValues], Any]
 Finish = Callable[[list[Any], Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutedOperation:
+    """An operation as graphql-core's executor runs it: what its plans are looked up by."""
+
+    schema: GraphQLSchema
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDetails]
+    fragment_definitions: dict[str, FragmentDefinitionNode]
 
 
 @dataclass(frozen=True)
