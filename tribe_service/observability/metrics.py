@@ -22,6 +22,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
@@ -136,11 +137,19 @@ class RouteMetrics(PrometheusMiddleware):
     """Litestar's request metrics, labelled by route: a mount (``/graphql``, ``/admin``) is one."""
 
     def _get_default_labels(self, request: Request[Any, Any, Any]) -> dict[str, str | int | float]:
-        labels = super()._get_default_labels(request)
-        if not labels["path"]:  # a mounted app has no path template: name the mount
-            handler = request.scope.get("route_handler")
-            labels["path"] = min(handler.paths) if handler is not None else UNMATCHED
-        return labels
+        """Litestar's labels, by route template (``group_path``), without parsing the URL:
+        the parent's reads ``request.url`` first, for a path it then discards."""
+        scope = request.scope
+        path = scope.get("path_template")
+        if not path:  # a mounted app has no path template: name the mount
+            handler = scope.get("route_handler")
+            path = min(handler.paths) if handler is not None else UNMATCHED
+        return {
+            "method": request.method if scope["type"] == ScopeType.HTTP else scope["type"],
+            "path": path,
+            "status_code": 200,
+            "app_name": self._config.app_name,
+        }
 
 
 def http_metrics_config() -> PrometheusConfig:

@@ -18,6 +18,7 @@ Never logged: variables, the query text, tokens, cookies.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -200,6 +201,17 @@ class OperationFacts:
     cost: int | None
 
 
+@functools.cache
+def _series(label: str, kind: str, status: str) -> tuple[Any, Any, Any]:
+    """The labelled series an operation adds to, looked up once per label set (bounded:
+    trusted operations' names or ``anonymous``, three kinds, three outcomes)."""
+    return (
+        metrics.OPERATIONS.labels(label, kind, status),
+        metrics.OPERATION_DURATION.labels(label, kind),
+        metrics.OPERATION_COST.labels(label, kind),
+    )
+
+
 def record_operation(
     facts: OperationFacts,
     seconds: float,
@@ -217,10 +229,11 @@ def record_operation(
     """
     label, kind, cost = facts.label, facts.kind, facts.cost
     if record_metrics:
-        metrics.OPERATIONS.labels(label, kind, status).inc()
-        metrics.OPERATION_DURATION.labels(label, kind).observe(seconds)
+        count, duration, cost_histogram = _series(label, kind, status)
+        count.inc()
+        duration.observe(seconds)
         if cost is not None:
-            metrics.OPERATION_COST.labels(label, kind).observe(cost)
+            cost_histogram.observe(cost)
         for code in codes:
             metrics.ERRORS.labels(label, code).inc()
             if code in LIMIT_CODES:
