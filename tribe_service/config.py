@@ -46,6 +46,14 @@ class DatabasePooler(enum.StrEnum):
     PGBOUNCER = "pgbouncer"
 
 
+class PlanCacheMode(enum.StrEnum):
+    """PostgreSQL's ``plan_cache_mode`` on pooled connections: how prepared statements are planned."""
+
+    GENERIC = "force_generic_plan"  # once per statement and connection (every value is a parameter)
+    AUTO = "auto"  # PostgreSQL's default: custom plans for the values, a generic one when no worse
+    CUSTOM = "force_custom_plan"  # for the values, on every execution
+
+
 class LogFormat(enum.StrEnum):
     """How log lines are written: JSON lines for collectors, or for people reading a terminal."""
 
@@ -100,6 +108,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename="upper"):
     replica_max_lag_ms: int = 1000
     replica_check_interval_ms: int = 1000
     database_pooler: DatabasePooler = DatabasePooler.NONE
+    plan_cache_mode: PlanCacheMode = PlanCacheMode.GENERIC
     # Limits on the work one request can cause (README: "Limits").
     max_query_cost: int = 10_000
     max_query_depth: int = 10

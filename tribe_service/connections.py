@@ -65,8 +65,11 @@ async def keep_session(connection: asyncpg.Connection) -> None:
     """The pool's ``reset``: nothing to undo, since the app never changes session state."""
 
 
-def pooled_connection_settings(seconds: float | None) -> dict[str, str]:
-    """Server settings of every pooled connection: the statement timeout, and generic plans.
+def pooled_connection_settings(
+    seconds: float | None, plan_cache_mode: str = "force_generic_plan"
+) -> dict[str, str]:
+    """Server settings of every pooled connection: the statement timeout, and how prepared
+    statements are planned (``PLAN_CACHE_MODE``).
 
     Given at connect time, so they hold for the connection's life (the pool runs
     no reset on release anyway). Only the pool (the app's requests) gets them:
@@ -87,7 +90,7 @@ def pooled_connection_settings(seconds: float | None) -> dict[str, str]:
         # connection saves that planning (docs/performance.md). Search, whose ranking
         # depends on the text, asks for `auto` again in its own transaction
         # (SEARCH_SETTINGS_SQL).
-        "plan_cache_mode": "force_generic_plan",
+        "plan_cache_mode": str(plan_cache_mode),
     }
 
 

@@ -150,10 +150,12 @@ class TribeEngine(PostgresEngine):
         replica_max_lag_ms: int = 1000,
         replica_check_interval_ms: int = 1000,
         statement_timeout_seconds: float | None = None,
+        plan_cache_mode: str = "force_generic_plan",
     ) -> None:
         self.pool_min_size = pool_min_size
         self.pool_max_size = pool_max_size
         self.statement_timeout_seconds = statement_timeout_seconds
+        self.plan_cache_mode = plan_cache_mode
         super().__init__(config=config, extra_nodes=dict(replicas or {}))
         self.replica_monitor = ReplicaMonitor(
             list(self.extra_nodes),
@@ -185,13 +187,15 @@ class TribeEngine(PostgresEngine):
 
         Pooled connections get the vector codec and the ``record[]`` decoder
         (:func:`prepare_connection`), the statement timeout (see
-        :func:`pooled_connection_settings`), generic plans, and no reset on release.
+        :func:`pooled_connection_settings`), the plan cache mode, and no reset on release.
         """
         kwargs.setdefault("init", prepare_connection)
         kwargs.setdefault("reset", keep_session)
         kwargs.setdefault("min_size", self.pool_min_size)
         kwargs.setdefault("max_size", self.pool_max_size)
-        server_settings = pooled_connection_settings(self.statement_timeout_seconds)
+        server_settings = pooled_connection_settings(
+            self.statement_timeout_seconds, self.plan_cache_mode
+        )
         if server_settings:
             kwargs.setdefault("server_settings", server_settings)
         await super().start_connection_pool(**kwargs)
@@ -396,6 +400,7 @@ def build_engine(settings: Settings) -> TribeEngine:
             pool_min_size=settings.db_pool_min_size,
             pool_max_size=settings.db_pool_max_size,
             statement_timeout_seconds=timeout,
+            plan_cache_mode=settings.plan_cache_mode,
         )
         for index, url in enumerate(settings.replica_urls)
     }
@@ -407,4 +412,5 @@ def build_engine(settings: Settings) -> TribeEngine:
         replica_max_lag_ms=settings.replica_max_lag_ms,
         replica_check_interval_ms=settings.replica_check_interval_ms,
         statement_timeout_seconds=timeout,
+        plan_cache_mode=settings.plan_cache_mode,
     )
