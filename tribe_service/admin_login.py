@@ -23,6 +23,7 @@ import datetime
 import json
 import os
 import threading
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -140,12 +141,15 @@ class LoginThrottle:
                     headers=[(b"retry-after", str(retry).encode())],
                 )
                 return
-        status = await _forward(self.app, scope, body, receive, send)
-        if status == 401:
-            for key, _ in keys:
-                await increment(self.store, key, self.lockout_seconds)
-        elif status is not None and status < 400:
-            await self.store.delete(keys[0][0])
+
+        async def settle(status: int) -> None:
+            if status == 401:
+                for key, _ in keys:
+                    await increment(self.store, key, self.lockout_seconds)
+            elif status < 400:
+                await self.store.delete(keys[0][0])
+
+        await _forward(self.app, scope, body, receive, send, settle)
 
     async def _failures(self, key: str) -> int:
         value = await self.store.get(key)
@@ -177,10 +181,18 @@ def _username(body: bytes) -> str:
 
 
 async def _forward(
-    app: ASGIApp, scope: Scope, body: bytes, receive: Receive, send: Send
-) -> int | None:
-    """Run ``app`` on the buffered ``body``; the status it answered with."""
-    status: int | None = None
+    app: ASGIApp,
+    scope: Scope,
+    body: bytes,
+    receive: Receive,
+    send: Send,
+    settle: Callable[[int], Awaitable[None]],
+) -> None:
+    """Run ``app`` on the buffered ``body``; ``settle`` its status before the client sees it.
+
+    A failure is counted before the 401 leaves: a client that retries the moment it is
+    answered (on this instance or another) finds it counted, never a step behind.
+    """
     delivered = False
 
     async def replay() -> Message:
@@ -191,10 +203,8 @@ async def _forward(
         return {"type": "http.request", "body": body, "more_body": False}
 
     async def record(message: Message) -> None:
-        nonlocal status
         if message["type"] == "http.response.start":
-            status = message["status"]
+            await settle(message["status"])
         await send(message)
 
     await app(scope, replay, record)
-    return status
