@@ -205,3 +205,27 @@ async def test_a_repeat_reports_its_cost_in_development_like_the_pipeline(engine
     assert STATS.repeats == 1
     assert repeat.json()["extensions"]["cost"]["estimated"] > 0
     assert as_sent(repeat) == as_sent(pipeline)
+
+
+def test_the_least_recently_used_query_is_forgotten_first():
+    from graphql import OperationDefinitionNode, parse
+
+    from tribe_service.graphql.compiled.plan import ExecutedOperation
+    from tribe_service.graphql.prepared import PreparedQueries, Recording
+    from tribe_service.graphql.schema import schema
+
+    def executed(text: str) -> ExecutedOperation:
+        document = parse(text)
+        [operation] = document.definitions
+        assert isinstance(operation, OperationDefinitionNode)
+        return ExecutedOperation(schema._schema, document, operation, {}, {})
+
+    queries = PreparedQueries(
+        size=2, max_cost=1, report_cost=False, recording=Recording(1.0, False), trusted=None
+    )
+    texts = ["query A { health }", "query B { health }", "query C { health }"]
+    queries.remember(texts[0], None, executed(texts[0]))
+    queries.remember(texts[1], None, executed(texts[1]))
+    assert queries.get(texts[0], None) is not None  # A is now the most recently used
+    queries.remember(texts[2], None, executed(texts[2]))
+    assert [queries.get(text, None) is not None for text in texts] == [True, False, True]

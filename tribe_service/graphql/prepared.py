@@ -65,7 +65,8 @@ class Recording:
 
 
 class PreparedQueries:
-    """Query texts answered from their plan, by text and operation name (at most ``size``)."""
+    """Query texts answered from their plan, by text and operation name (the ``size`` most
+    recently used)."""
 
     def __init__(
         self, *, size: int, max_cost: int, report_cost: bool, recording: Recording, trusted: Any
@@ -79,7 +80,11 @@ class PreparedQueries:
 
     def get(self, query: str, operation_name: str | None) -> PreparedQuery | None:
         """The prepared query of this text and name, if it was answered from its plan."""
-        return self._queries.get((query, operation_name))
+        key = (query, operation_name)
+        prepared = self._queries.get(key)
+        if prepared is not None:
+            self._queries.move_to_end(key)
+        return prepared
 
     def remember(self, query: str, operation_name: str | None, executed: ExecutedOperation) -> None:
         """Remember a text the pipeline answered from its plan with no error."""
