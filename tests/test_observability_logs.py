@@ -136,3 +136,13 @@ async def test_anyone_else_gets_a_new_request_id(client):
     ids = {first.headers["x-request-id"], second.headers["x-request-id"]}
     assert len(ids) == 2 and "forged-id" not in ids
     assert first.json()["errors"][0]["extensions"]["requestId"] == first.headers["x-request-id"]
+
+
+async def test_no_access_log_line_under_no_access_log(app_server: ServerProcess):
+    """``just serve`` runs uvicorn with ``--no-access-log``: the app's logging keeps it so."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{app_server.port}") as client:
+        response = await client.post("/graphql", json={"query": SLOW_QUERY})
+    [operation] = _records_for(app_server, response.headers["x-request-id"])  # it has arrived
+    assert operation["event"] == "slow graphql operation"
+    access_lines = [r for r in _records(app_server) if "HTTP/1.1" in str(r.get("event"))]
+    assert access_lines == []

@@ -62,6 +62,13 @@ def _stdlib_renderer(as_json: bool) -> Processor:
     return structlog.dev.ConsoleRenderer(colors=False)
 
 
+def _access_log_turned_off() -> bool:
+    """Whether uvicorn was told ``--no-access-log``: it leaves its access logger without a
+    handler and not propagating, and writes a request's line only if a handler is found."""
+    access = logging.getLogger("uvicorn.access")
+    return not access.handlers and not access.propagate
+
+
 def logging_plugin(settings: Settings) -> StructlogPlugin:
     """The app's logging: structlog for our lines, its formatter for the standard library's."""
     as_json = settings.logs_as_json
@@ -77,6 +84,8 @@ def logging_plugin(settings: Settings) -> StructlogPlugin:
         name: {"level": level, "handlers": ["queue_listener"], "propagate": False}
         for name in ("litestar", "uvicorn", "uvicorn.access")
     }
+    if _access_log_turned_off():  # `uvicorn --no-access-log` (just serve) stays without one
+        own_loggers["uvicorn.access"]["handlers"] = []
     stdlib = LoggingConfig(
         root={"level": level, "handlers": ["queue_listener"]},
         loggers=own_loggers,
