@@ -1,5 +1,4 @@
-"""Pooled connections plan each prepared statement once (``PLAN_CACHE_MODE``); search's
-statements are planned for their text."""
+"""Pooled connections plan each prepared statement once (``PLAN_CACHE_MODE``)."""
 
 from __future__ import annotations
 
@@ -8,10 +7,7 @@ import os
 import pytest
 
 from tribe_service.config import ConfigError, load_settings
-from tribe_service.data_access.discovery import SEARCH_SETTINGS_SQL
 from tribe_service.engine import build_engine
-from tribe_service.graphql import client_operations
-from tribe_service.statement_counting import count_statements
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -40,17 +36,3 @@ async def test_plan_cache_mode_is_a_setting(database_url):
 def test_an_unknown_plan_cache_mode_is_refused_in_one_line():
     with pytest.raises(ConfigError, match=r"^PLAN_CACHE_MODE: "):
         load_settings({"PLAN_CACHE_MODE": "fastest"})
-
-
-async def test_search_statements_run_planned_for_their_text(engine, client):
-    [[within]] = await engine.fetch_all([(CURRENT_MODE, [])], setup=SEARCH_SETTINGS_SQL)
-    assert within[0] == "auto"
-    [[after]] = await engine.fetch_all([(CURRENT_MODE, [])])
-    assert after[0] == "force_generic_plan"  # SET LOCAL ended with its transaction
-    query = client_operations.document("Search")
-    with count_statements() as statements:
-        response = await client.post(
-            "/graphql", json={"query": query, "variables": {"query": "design"}}
-        )
-    assert "errors" not in response.json()
-    assert SEARCH_SETTINGS_SQL in statements.statements

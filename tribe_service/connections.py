@@ -87,9 +87,7 @@ def pooled_connection_settings(
         # Every value is a parameter, so a prepared statement's text depends only on the
         # document's shape. Under the default `auto`, PostgreSQL kept re-planning most of
         # them on every execution (custom plans); one generic plan per statement and
-        # connection saves that planning (docs/performance.md). Search, whose ranking
-        # depends on the text, asks for `auto` again in its own transaction
-        # (SEARCH_SETTINGS_SQL).
+        # connection saves that planning (docs/performance.md).
         "plan_cache_mode": str(plan_cache_mode),
     }
 

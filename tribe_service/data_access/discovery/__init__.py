@@ -11,7 +11,6 @@ compiled planner correlates below a parent row.
 from tribe_service.data_access.discovery.candidates import open_role_candidates
 from tribe_service.data_access.discovery.lists import CANDIDATE, DISCOVERED, SEARCH_TARGETS, SIMILAR
 from tribe_service.data_access.discovery.search import (
-    SEARCH_SETTINGS_SQL,
     SearchCursor,
     SearchText,
     count_search_hits,
@@ -35,7 +34,6 @@ __all__ = [
     "DISCOVERED",
     "HNSW_EF_SEARCH",
     "HNSW_SETTINGS_SQL",
-    "SEARCH_SETTINGS_SQL",
     "SEARCH_TARGETS",
     "SIMILAR",
     "SearchCursor",

@@ -27,12 +27,6 @@ _HIGHLIGHT_START, _HIGHLIGHT_STOP = "\x02", "\x03"
 
 _WORD = re.compile(r"[^\W_]+")
 
-# Run in the search statements' own transaction. Pooled connections plan each prepared
-# statement once, generically (connections.pooled_connection_settings); a search's best
-# plan depends on its text (how many rows its lexemes match), so it goes back to
-# PostgreSQL's default, which plans it for the values (generic measured a fifth slower).
-SEARCH_SETTINGS_SQL: Final = "SELECT set_config('plan_cache_mode', 'auto', true)"
-
 
 @dataclass(frozen=True, slots=True)
 class SearchText:

@@ -42,7 +42,6 @@ from strawberry.types.base import get_object_definition
 
 from tribe_service.data_access.discovery.lists import DISCOVERED
 from tribe_service.data_access.discovery.search import (
-    SEARCH_SETTINGS_SQL,
     search_count_statement,
     search_page_statement,
 )
@@ -326,7 +325,6 @@ class Planner:
         """``search``: one statement of hits with their nodes (and one more for totalCount)."""
         if set(field.args) != {"query", "kinds", "first", "after"}:
             raise Unsupported(f"Query.{key} arguments")
-        self._needs(SEARCH_SETTINGS_SQL)
         connection_type = named(field.type)
         level = Level(ROOT_ALIAS)
         kind, hit_id, rank = (level.column(name) for name in ("kind", "id", "rank"))
