@@ -159,8 +159,10 @@ def analysis(report: Report) -> list[str]:
         "subquery returning `ROW(...)` or `ARRAY(SELECT ROW(...) ... ORDER BY ... LIMIT)`, so "
         "the records asyncpg returns already have the answer's shape; readers built at planning "
         "time turn them into the answer's dicts without a resolver call, an `Info` or an "
-        "awaitable per field, and msgspec encodes it once. Strawberry still parses, validates "
-        "and runs every extension around it (limits, masking, error codes). All root fields "
+        "awaitable per field, and msgspec encodes it once. The first time a query text runs, "
+        "Strawberry parses, validates and runs every extension around it (limits, masking, "
+        "error codes); after that the text is answered from its plan without that pipeline "
+        "(`graphql/prepared.py`: the same limits, budget, log line and metrics). All root fields "
         "run on one pooled connection; the pool sends no reset on release. Discovery is "
         "compiled too: a search page is one statement with its nodes; candidates and similar "
         "builders or projects are subqueries correlated to their parent row (a plan with "
@@ -234,8 +236,9 @@ def missed_targets(report: Report) -> list[str]:
         lines += [
             "*Profile, feed page and tribe page vs the resolvers.* Each is one small statement "
             f"compiled; the server still spends {min(app_costs):.1f}-{max(app_costs):.1f} ms "
-            "of CPU per request on what every request pays (HTTP, Strawberry's request "
-            "pipeline and extensions, encoding), so the speed-up is bounded by that fixed cost "
+            "of CPU per request on what every request pays (HTTP, Litestar's middleware and "
+            "Strawberry's view, the operation's log line and metrics, encoding), so the "
+            "speed-up is bounded by that fixed cost "
             "rather than by field resolution, which is where the resolvers lose most on the "
             "landing page and the 100 builders.",
             "",
@@ -251,9 +254,10 @@ def missed_targets(report: Report) -> list[str]:
         "tier that scales out to the one that does not, so records stay; one statement for "
         "the whole operation (each root field an `ARRAY(SELECT ROW(...))` column, Hasura's "
         "shape) was tried too: one round trip instead of four, but PostgreSQL spent ~1.7 ms "
-        "more on it than on the four statements; (3) a thinner "
-        "request path for compiled plans (Strawberry's per-request extension and context "
-        "set-up, ~0.5 ms measured for `{ __typename }`); (4) caching the anonymous landing "
+        "more on it than on the four statements; (3) a thinner request path still: a "
+        "repeated query already skips Strawberry's pipeline, and what each request pays now "
+        "is Litestar's middleware, Strawberry's HTTP view, and the operation's log line and "
+        "metrics; (4) caching the anonymous landing "
         "page for a second per worker; (5) more cores: the server, PostgreSQL and the load "
         "generator share two here.",
         "",
