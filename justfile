@@ -139,7 +139,7 @@ test *args: lint
 # 500 generated operations per database, seeded and grown, and 25 generated payload
 # selections per mutation from the same fresh state; 0 differences (EXAMPLES=...)
 differential: _venv
-    DIFFERENTIAL_EXAMPLES="${EXAMPLES:-500}" {{ bin }}/pytest tests/test_graphql_differential.py tests/test_mutation_differential.py -q
+    DIFFERENTIAL_EXAMPLES="${EXAMPLES:-500}" {{ bin }}/pytest tests/test_graphql_differential.py tests/test_mutation_differential.py tests/test_prepared_queries.py -q
 
 # Write the GraphQL schema to schema.graphql (commit it: a test fails when it drifts from the code)
 schema: _venv

@@ -4,6 +4,7 @@ the pipeline's answer, and every refusal the pipeline makes still made."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import AsyncIterator, Iterator, MutableMapping
@@ -16,7 +17,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from tests.graphql_corpus import hand_written_documents, variable_cases
-from tests.test_graphql_differential import facts
+from tests.test_graphql_differential import EXAMPLES, facts, generated_operation, generation
 from tribe_service.app import create_app
 from tribe_service.config import load_settings
 from tribe_service.graphql import client_operations
@@ -229,3 +230,26 @@ def test_the_least_recently_used_query_is_forgotten_first():
     assert queries.get(texts[0], None) is not None  # A is now the most recently used
     queries.remember(texts[2], None, executed(texts[2]))
     assert [queries.get(text, None) is not None for text in texts] == [True, False, True]
+
+
+@pytest.fixture(scope="module")
+async def repeating_client(engine) -> AsyncIterator[httpx.AsyncClient]:
+    """One app for every generated operation; at least one of them must run as a repeat."""
+    STATS.reset()
+    async with fresh_client(engine) as client:
+        yield client
+    assert STATS.repeats >= 1, STATS
+
+
+CASES = itertools.count()
+
+
+@generation(EXAMPLES)
+async def test_generated_operations_answer_alike_when_repeated(
+    repeating_client, document, lift, tame
+):
+    text, variables = generated_operation(document, lift, tame)
+    pipeline = await post(repeating_client, pipeline_text(text, next(CASES)), variables)
+    await post(repeating_client, text, variables)  # prepares it, if it can be
+    repeat = await post(repeating_client, text, variables)
+    assert as_sent(repeat) == as_sent(pipeline), (text, variables)
