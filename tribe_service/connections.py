@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 from pgvector import Vector
 
-from tribe_service.config import DatabasePooler
+from tribe_service.config import DatabasePooler, PlanCacheMode
 
 CONNECT_TIMEOUT_SECONDS = 3.0
 
@@ -66,7 +66,7 @@ async def keep_session(connection: asyncpg.Connection) -> None:
 
 
 def pooled_connection_settings(
-    seconds: float | None, plan_cache_mode: str = "force_generic_plan"
+    seconds: float | None, plan_cache_mode: PlanCacheMode = PlanCacheMode.GENERIC
 ) -> dict[str, str]:
     """Server settings of every pooled connection: the statement timeout, and how prepared
     statements are planned (``PLAN_CACHE_MODE``).

@@ -26,7 +26,7 @@ from asyncpg.pool import PoolConnectionProxy
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.querystring import QueryString
 
-from tribe_service.config import DatabasePooler, Settings
+from tribe_service.config import DatabasePooler, PlanCacheMode, Settings
 from tribe_service.connections import (
     connection_config,
     keep_session,
@@ -150,7 +150,7 @@ class TribeEngine(PostgresEngine):
         replica_max_lag_ms: int = 1000,
         replica_check_interval_ms: int = 1000,
         statement_timeout_seconds: float | None = None,
-        plan_cache_mode: str = "force_generic_plan",
+        plan_cache_mode: PlanCacheMode = PlanCacheMode.GENERIC,
     ) -> None:
         self.pool_min_size = pool_min_size
         self.pool_max_size = pool_max_size

@@ -42,7 +42,7 @@ from tribe_service.observability.operations import (
     operation_status,
     record_operation,
 )
-from tribe_service.statement_counting import count_statements
+from tribe_service.statement_counting import StatementCounter, count_statements
 
 # graphql-core's executor stops coercing variables after this many errors (its default).
 MAX_COERCION_ERRORS = 50
@@ -174,7 +174,7 @@ class PreparedQueries:
         status: str,
         codes: list[str],
         cost: int,
-        statements: Any,
+        statements: StatementCounter,
     ) -> None:
         facts = replace(query.facts, cost=None if status == "cancelled" else cost)
         record_operation(
